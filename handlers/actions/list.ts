@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { ActionList, LIMITS, tag, text } from '../../lib/domain/action-schema';
+import { PRIORITIES, STATUSES } from '../../lib/domain/lifecycle';
+import { listActions, pageJson } from '../../lib/db/actions';
+import { decodeCursor } from '../../lib/db/cursor';
+import { database } from '../../lib/db/database';
+import { operation } from '../../lib/middleware/operation';
+import { jsonText } from '../../lib/middleware/respond';
+
+const commaList = <T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(values)).min(1, `one or more of ${values.join(', ')}`))
+    .meta({ description: `comma-separated: ${values.join(', ')}` });
+
+const spec = {
+  method: 'GET',
+  path: '/api/v1/actions',
+  summary: 'List actions: priority first, then latest update; filters combine; keyset paging',
+  minRole: 'viewer',
+  query: z.strictObject({
+    status: commaList(STATUSES).optional(),
+    priority: commaList(PRIORITIES).optional(),
+    owner: text({ min: 1, max: LIMITS.owner }).optional(),
+    component: text({ min: 1, max: LIMITS.component }).optional(),
+    tag: tag.optional(),
+    q: text({ max: 500 }).optional().meta({ description: 'web-search syntax: words ANDed, "phrases", -excluded' }),
+    include_closed: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z
+      .string()
+      .transform((v, ctx) => decodeCursor(v) ?? (ctx.addIssue({ code: 'custom', message: 'is not a cursor from this API' }), z.NEVER))
+      .optional(),
+  }),
+  success: { status: 200, description: 'One page of actions', schema: ActionList },
+  problems: [400],
+} as const;
+
+export const handler = operation(spec, async ({ query }) => {
+  const page = await listActions(await database(), {
+    status: query.status,
+    priority: query.priority,
+    owner: query.owner,
+    component: query.component,
+    tag: query.tag,
+    q: query.q || undefined,
+    includeClosed: query.include_closed,
+    limit: query.limit,
+    after: query.cursor,
+  });
+  return jsonText(200, pageJson(page));
+});

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { Action, ActionId, eventNote, resolutionNotes } from '../../lib/domain/action-schema';
+import { isFinished, STATUSES } from '../../lib/domain/lifecycle';
+import { changeStatus } from '../../lib/db/actions';
+import { database } from '../../lib/db/database';
+import { expectedVersion } from '../../lib/middleware/conditional';
+import { operation } from '../../lib/middleware/operation';
+import { actionWriteResult } from '../../lib/middleware/respond';
+
+const spec = {
+  method: 'POST',
+  path: '/api/v1/actions/{id}/status',
+  summary: 'Move an action through its lifecycle (lead+ to close or to reopen a closed one)',
+  minRole: 'member',
+  params: z.strictObject({ id: ActionId }),
+  body: z
+    .strictObject({
+      status: z.enum(STATUSES),
+      resolution_notes: resolutionNotes.optional(),
+      // Our extension: a free comment kept on the history event (e.g. why it was reopened).
+      note: eventNote.optional(),
+    })
+    .refine((b) => b.resolution_notes === undefined || b.resolution_notes === '' || isFinished(b.status), {
+      path: ['resolution_notes'],
+      message: 'is only accepted when the status becomes resolved or closed',
+    }),
+  success: { status: 200, description: 'The action in its new status', schema: Action, headers: ['ETag'] },
+  problems: [400, 403, 404, 409, 412, 415, 422],
+} as const;
+
+export const handler = operation(spec, async ({ params, body, identity, event }) => {
+  const change = { to: body.status, resolutionNotes: body.resolution_notes, note: body.note || undefined };
+  const outcome = await changeStatus(await database(), params.id, change, identity, expectedVersion(event));
+  return actionWriteResult(outcome, params.id);
+});

@@ -1,0 +1,12 @@
+// The operations of the API, in the order the OpenAPI document lists them.
+import { handler as health } from './health';
+import { handler as listActions } from './actions/list';
+import { handler as createAction } from './actions/create';
+import { handler as getAction } from './actions/get';
+import { handler as updateAction } from './actions/update';
+import { handler as changeStatus } from './actions/status';
+import { handler as deleteAction } from './actions/delete';
+import { handler as actionHistory } from './actions/history';
+import { handler as listDeletions } from './deletions/list';
+
+export const operations = [health, listActions, createAction, getAction, updateAction, changeStatus, deleteAction, actionHistory, listDeletions];

@@ -1,0 +1,162 @@
+// Field rules of an action (the contract's limits) and the shapes the API
+// returns. Handlers build their input schemas from these; the OpenAPI document
+// is generated from the same objects.
+import { z } from 'zod';
+import { PRIORITIES, STATUSES } from './lifecycle';
+import { ROLES } from './roles';
+
+// C0/C1 controls other than tab and newline; NUL in particular, which
+// PostgreSQL text cannot hold.
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/u;
+const LINE_BREAK = /[\r\n\u2028\u2029]/u;
+
+/** Length in code points, as PostgreSQL's char_length counts. */
+export function codePoints(value: string): number {
+  let n = 0;
+  for (const _ of value) n++;
+  return n;
+}
+
+interface TextRule {
+  min?: number;
+  max: number;
+  multiline?: boolean;
+}
+
+/** A trimmed text field measured in characters (code points), without control characters. */
+export function text({ min = 0, max, multiline = false }: TextRule) {
+  return z
+    .string()
+    .transform((v) => v.trim())
+    .superRefine((v, ctx) => {
+      const length = codePoints(v);
+      if (length < min) ctx.addIssue({ code: 'custom', message: min === 1 ? 'must not be blank' : `must be at least ${min} characters` });
+      if (length > max) ctx.addIssue({ code: 'custom', message: `must be at most ${max} characters` });
+      if (CONTROL.test(multiline ? v.replace(/\r/g, '') : v)) ctx.addIssue({ code: 'custom', message: 'must not contain control characters' });
+      if (!multiline && LINE_BREAK.test(v)) ctx.addIssue({ code: 'custom', message: 'must be a single line' });
+    })
+    .meta({ description: `${min ? `${min}–` : 'up to '}${max} characters${multiline ? '' : ', one line'}` });
+}
+
+/** Optional text where null or an empty string clears the field. */
+function clearable(rule: TextRule) {
+  return z.union([z.null(), text(rule)]).transform((v) => (v === '' ? null : v));
+}
+
+export const LIMITS = {
+  title: 200,
+  description: 20_000,
+  owner: 64,
+  component: 64,
+  tags: 20,
+  tag: 32,
+  resolutionNotes: 20_000,
+  note: 2_000,
+} as const;
+
+const TAG = /^[\p{L}\p{N}][\p{L}\p{N}._:/+-]*$/u;
+
+export const tag = text({ min: 1, max: LIMITS.tag })
+  .transform((v) => v.toLowerCase())
+  .refine((v) => TAG.test(v), 'letters, digits and . _ : / + - only, starting with a letter or digit');
+
+export const ActionFields = {
+  title: text({ min: 1, max: LIMITS.title }),
+  description: clearable({ max: LIMITS.description, multiline: true }),
+  priority: z.enum(PRIORITIES),
+  owner: clearable({ max: LIMITS.owner }),
+  component: clearable({ max: LIMITS.component }),
+  // Tags are lower-cased and de-duplicated, first occurrence kept.
+  tags: z
+    .array(tag)
+    .max(LIMITS.tags, `at most ${LIMITS.tags} tags`)
+    .transform((tags) => [...new Set(tags)]),
+};
+
+export const resolutionNotes = text({ max: LIMITS.resolutionNotes, multiline: true });
+export const eventNote = text({ max: LIMITS.note, multiline: true });
+
+export const ActionId = z.coerce
+  .number({ message: 'must be a positive integer' })
+  .int('must be a positive integer')
+  .min(1, 'must be a positive integer')
+  .max(Number.MAX_SAFE_INTEGER);
+
+// ---------------------------------------------------------------- responses
+
+const timestamp = z.iso.datetime();
+
+export const Evidence = z.object({
+  id: z.number().int(),
+  action_id: z.number().int(),
+  filename: z.string(),
+  content_type: z.string(),
+  size_bytes: z.number().int(),
+  sha256: z.string(),
+  uploaded_by: z.string(),
+  uploaded_at: timestamp,
+});
+
+export const Action = z.object({
+  id: z.number().int(),
+  key: z.string().meta({ example: 'ACT-42' }),
+  title: z.string(),
+  description: z.string().nullable(),
+  priority: z.enum(PRIORITIES),
+  status: z.enum(STATUSES),
+  owner: z.string().nullable(),
+  component: z.string().nullable(),
+  tags: z.array(z.string()),
+  resolution_notes: z.string().nullable(),
+  created_by: z.string(),
+  created_at: timestamp,
+  updated_by: z.string(),
+  updated_at: timestamp,
+  resolved_by: z.string().nullable(),
+  resolved_at: timestamp.nullable(),
+  closed_by: z.string().nullable(),
+  closed_at: timestamp.nullable(),
+  version: z.number().int(),
+  evidence_count: z.number().int(),
+});
+
+export const ActionWithEvidence = Action.extend({ evidence: z.array(Evidence) });
+
+export const ActionList = z.object({ items: z.array(Action), next_cursor: z.string().nullable() });
+
+export const EVENT_KINDS = ['created', 'updated', 'status_changed', 'evidence_added', 'evidence_deleted'] as const;
+
+export const HistoryEvent = z.object({
+  id: z.number().int(),
+  action_id: z.number().int(),
+  at: timestamp,
+  actor: z.string(),
+  role: z.enum(ROLES),
+  kind: z.enum(EVENT_KINDS),
+  from_status: z.enum(STATUSES).nullable(),
+  to_status: z.enum(STATUSES).nullable(),
+  changes: z.record(z.string(), z.tuple([z.unknown(), z.unknown()])).nullable(),
+  note: z.string().nullable(),
+});
+
+export const History = z.object({ items: z.array(HistoryEvent) });
+
+export const Deletion = z.object({
+  id: z.number().int(),
+  action_id: z.number().int(),
+  key: z.string(),
+  title: z.string(),
+  deleted_by: z.string(),
+  role: z.enum(ROLES),
+  deleted_at: timestamp,
+});
+
+export const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+  instance: z.string(),
+  request_id: z.string(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});

@@ -1,0 +1,141 @@
+// The container's HTTP server: routes requests through the adapter to the
+// operations, serves the web page, and drains gracefully on SIGTERM.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { AddressInfo } from 'node:net';
+import type { OperationHandler } from '../middleware/operation';
+import { requestIdFrom } from '../middleware/request-context';
+import { accessLog, log } from '../log';
+import { HttpProblem, problemResult } from '../problems';
+import { startDraining } from '../health';
+import { BodyTooLarge, readBody, splitTarget, toAlbEvent, writeResult } from './adapter';
+import { createRouter, unroutedResult } from './router';
+import { serveStatic } from './static-files';
+
+export interface HttpServerOptions {
+  routes: readonly OperationHandler[];
+  webRoot?: string;
+  maxJsonBodyBytes: number;
+  /** The load balancer's idle timeout; keep-alive stays above it so the ALB never reuses a closed socket. */
+  albIdleTimeoutS: number;
+}
+
+export interface HttpServer {
+  server: Server;
+  listen(port: number, host: string): Promise<AddressInfo>;
+  /** Stops accepting, finishes in-flight requests, closes idle sockets; resolves when all are gone or time is up. */
+  shutdown(timeoutMs: number): Promise<void>;
+}
+
+interface SocketState {
+  inflight: number;
+  idleSince: number;
+}
+
+const IDLE_GRACE_MS = 250;
+
+export function createHttpServer(options: HttpServerOptions): HttpServer {
+  const router = createRouter(options.routes);
+  const sockets = new Map<Socket, SocketState>();
+  let draining = false;
+
+  const server = createServer(async (req, res) => {
+    const state = sockets.get(req.socket);
+    if (state) state.inflight++;
+    res.once('close', () => {
+      if (state) {
+        state.inflight--;
+        state.idleSince = performance.now();
+      }
+    });
+    // While draining, every answer asks the client to go elsewhere for the next one.
+    const extra: Record<string, string> = draining ? { connection: 'close' } : {};
+    try {
+      await handle(req, res, extra);
+    } catch (error) {
+      log().error({ err: error }, 'adapter failure');
+      if (!res.headersSent) writeResult(res, problemResult(error, { requestId: randomUUID(), instance: req.url ?? '/' }), extra);
+      else res.destroy();
+    }
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse, extra: Record<string, string>) {
+    const started = performance.now();
+    const method = req.method ?? 'GET';
+    const target = splitTarget(req.url ?? '/');
+    const match = router.match(method, target.path);
+
+    if (match.kind === 'operation') {
+      let body: Buffer;
+      try {
+        body = await readBody(req, options.maxJsonBodyBytes);
+      } catch (error) {
+        if (!(error instanceof BodyTooLarge)) throw error;
+        const requestId = requestIdFrom(header(req, 'x-request-id'));
+        const problem = new HttpProblem(413, `The body is larger than ${options.maxJsonBodyBytes} bytes.`);
+        writeResult(res, problemResult(problem, { requestId, instance: target.path }), { ...extra, 'x-request-id': requestId, connection: 'close' });
+        accessLog({ request_id: requestId, method, route: match.handler.spec.path, status: 413, duration_ms: elapsed(started) });
+        return;
+      }
+      const event = toAlbEvent(req, body, target);
+      const result = await match.handler(event, { awsRequestId: randomUUID(), functionName: 'action-tracker' });
+      writeResult(res, result, extra);
+      return;
+    }
+
+    if (match.kind === 'none' && options.webRoot && (method === 'GET' || method === 'HEAD') && !target.path.startsWith('/api/')) {
+      const requestId = requestIdFrom(header(req, 'x-request-id'));
+      if (await serveStatic(options.webRoot, req, res, target.path, { ...extra, 'x-request-id': requestId })) {
+        accessLog({ request_id: requestId, method, route: '(static)', status: res.statusCode, duration_ms: elapsed(started) });
+        return;
+      }
+    }
+    writeResult(res, unroutedResult(match, method, target.path, header(req, 'x-request-id')), extra);
+  }
+
+  server.on('connection', (socket: Socket) => {
+    sockets.set(socket, { inflight: 0, idleSince: performance.now() });
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.keepAliveTimeout = (options.albIdleTimeoutS + 5) * 1000;
+  server.headersTimeout = (options.albIdleTimeoutS + 10) * 1000;
+
+  return {
+    server,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve(server.address() as AddressInfo));
+      });
+    },
+    shutdown(timeoutMs) {
+      draining = true;
+      startDraining();
+      return new Promise<void>((resolve) => {
+        server.close();
+        const deadline = performance.now() + timeoutMs;
+        // server.close() alone drops keep-alive sockets whose next request is
+        // already buffered; close a socket only once it has been idle a moment.
+        const sweep = setInterval(() => {
+          const now = performance.now();
+          for (const [socket, s] of sockets) {
+            if ((s.inflight === 0 && now - s.idleSince > IDLE_GRACE_MS) || now > deadline) socket.destroy();
+          }
+          if (sockets.size === 0) {
+            clearInterval(sweep);
+            resolve();
+          }
+        }, 50);
+      });
+    },
+  };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[value.length - 1] : value;
+}
+
+const elapsed = (started: number) => Math.round((performance.now() - started) * 100) / 100;

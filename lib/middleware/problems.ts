@@ -1,0 +1,36 @@
+// Turns any error into an application/problem+json response. 5xx are logged
+// with their stack here (and only here); clients get the request id.
+import { HttpProblem, problemResult } from '../problems';
+import { log } from '../log';
+import type { OperationRequest } from './context';
+
+export function problems() {
+  const onError = (request: OperationRequest) => {
+    const { error, context, event } = request;
+    const known = error instanceof HttpProblem ? error : translate(error);
+    if (!known || known.status >= 500) {
+      log().error({ request_id: context.requestId, err: error }, 'request failed');
+    }
+    // Set, don't return: returning would stop the other onError middlewares.
+    request.response = problemResult(known ?? error, {
+      requestId: context.requestId ?? 'unknown',
+      instance: event.path,
+    });
+  };
+  return { onError };
+}
+
+/** Errors from below that mean "a dependency is down" rather than "a bug". */
+function translate(error: unknown): HttpProblem | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === '57P01' || code === '57P03' || code === '53300') {
+    return new HttpProblem(503, 'The database is unavailable; try again shortly.', { headers: { 'retry-after': '5' }, cause: error });
+  }
+  if (code === '57014') {
+    return new HttpProblem(503, 'The database did not answer in time; try again shortly.', { headers: { 'retry-after': '5' }, cause: error });
+  }
+  if (error instanceof Error && /timeout exceeded when trying to connect|Connection terminated/i.test(error.message)) {
+    return new HttpProblem(503, 'The database is unavailable; try again shortly.', { headers: { 'retry-after': '5' }, cause: error });
+  }
+  return undefined;
+}
