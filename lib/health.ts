@@ -4,9 +4,9 @@ import type { Database } from './db/database';
 
 let draining = false;
 
-/** After SIGTERM: /health answers 503 so the load balancer stops sending traffic. */
-export function startDraining(): void {
-  draining = true;
+/** From SIGTERM on, /health answers 503 so the load balancer stops sending traffic. */
+export function setDraining(value: boolean): void {
+  draining = value;
 }
 
 export function isDraining(): boolean {

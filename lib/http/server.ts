@@ -9,7 +9,7 @@ import type { OperationHandler } from '../middleware/operation';
 import { requestIdFrom } from '../middleware/request-context';
 import { accessLog, log } from '../log';
 import { HttpProblem, problemResult } from '../problems';
-import { startDraining } from '../health';
+import { setDraining } from '../health';
 import { BodyTooLarge, readBody, splitTarget, toAlbEvent, writeResult } from './adapter';
 import { createRouter, unroutedResult } from './router';
 import { serveStatic } from './static-files';
@@ -112,7 +112,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     },
     shutdown(timeoutMs) {
       draining = true;
-      startDraining();
+      setDraining(true);
       return new Promise<void>((resolve) => {
         server.close();
         const deadline = performance.now() + timeoutMs;

@@ -1,0 +1,134 @@
+// Starts the real app (route table, HTTP adapter, server on a loopback port)
+// over a fresh database of the chosen engine, and talks to it over HTTP.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { routes } from '../../handlers/index';
+import { openPglite, openPostgres, useDatabase, type Database } from '../../lib/db/database';
+import { migrate } from '../../lib/db/migrate';
+import { createHttpServer, type HttpServer } from '../../lib/http/server';
+import { setDraining } from '../../lib/health';
+
+export type Engine = 'pglite' | 'postgres';
+
+/** PGlite always; PostgreSQL when TEST_DATABASE_URL is set (global setup says loudly when it is not). */
+export const ENGINES: Engine[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+export const POSTGRES_URL = process.env.TEST_DATABASE_URL;
+
+export interface FreshDatabase {
+  db: Database;
+  drop(): Promise<void>;
+}
+
+/** A new, migrated database: a temporary PGlite directory, or a new database on the PostgreSQL server. */
+export async function freshDatabase(engine: Engine, options: { migrate?: boolean; poolMax?: number } = {}): Promise<FreshDatabase> {
+  let fresh: FreshDatabase;
+  if (engine === 'pglite') {
+    const dir = await mkdtemp(join(tmpdir(), 'iat-test-'));
+    const db = await openPglite(dir);
+    fresh = { db, drop: async () => { await db.close(); await rm(dir, { recursive: true, force: true }); } };
+  } else {
+    if (!POSTGRES_URL) throw new Error('TEST_DATABASE_URL is not set');
+    const name = `iat_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = new URL(POSTGRES_URL);
+    url.pathname = `/${name}`;
+    const db = openPostgres(url.toString(), { DB_POOL_MAX: options.poolMax ?? 20, DB_STATEMENT_TIMEOUT_MS: 15_000 });
+    fresh = {
+      db,
+      drop: async () => {
+        await db.close();
+        const c = new pg.Client({ connectionString: POSTGRES_URL });
+        await c.connect();
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await c.end();
+      },
+    };
+  }
+  if (options.migrate !== false) await migrate(fresh.db);
+  return fresh;
+}
+
+export interface Caller {
+  user: string;
+  role: string;
+}
+
+export const as = {
+  viewer: { user: 'vera', role: 'viewer' },
+  member: { user: 'mia', role: 'member' },
+  lead: { user: 'lee', role: 'lead' },
+  admin: { user: 'ada', role: 'admin' },
+} satisfies Record<string, Caller>;
+
+export interface CallOptions {
+  /** Identity to send; null sends no identity headers. */
+  as?: Caller | null;
+  /** A value sent as JSON, or a string sent as-is. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface Reply<T = any> {
+  status: number;
+  headers: Headers;
+  text: string;
+  body: T;
+}
+
+export interface TestApp {
+  engine: Engine;
+  db: Database;
+  baseUrl: string;
+  http: HttpServer;
+  call<T = any>(method: string, path: string, options?: CallOptions): Promise<Reply<T>>;
+  close(): Promise<void>;
+}
+
+export async function startApp(engine: Engine, options: { maxJsonBodyBytes?: number } = {}): Promise<TestApp> {
+  const fresh = await freshDatabase(engine);
+  useDatabase(fresh.db);
+  const http = createHttpServer({ routes, webRoot: join(process.cwd(), 'web'), maxJsonBodyBytes: options.maxJsonBodyBytes ?? 1024 * 1024, albIdleTimeoutS: 60 });
+  const address = await http.listen(0, '127.0.0.1');
+  const baseUrl = `http://127.0.0.1:${address.port}`;
+  return {
+    engine,
+    db: fresh.db,
+    baseUrl,
+    http,
+    async call(method, path, opts = {}) {
+      const headers: Record<string, string> = { ...opts.headers };
+      const who = opts.as === undefined ? as.member : opts.as;
+      if (who) {
+        headers['x-user'] = who.user;
+        headers['x-role'] = who.role;
+      }
+      let body: string | undefined;
+      if (opts.body !== undefined) {
+        body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const res = await fetch(baseUrl + path, { method, headers, body });
+      const text = await res.text();
+      let parsed: unknown = undefined;
+      if (/json/.test(res.headers.get('content-type') ?? '') && text) parsed = JSON.parse(text);
+      return { status: res.status, headers: res.headers, text, body: parsed as any };
+    },
+    async close() {
+      await http.shutdown(1000);
+      setDraining(false);
+      await fresh.drop();
+    },
+  };
+}
+
+/** Creates an action as a member and returns its JSON. */
+export async function createAction(app: TestApp, fields: Record<string, unknown> = {}, who: Caller = as.member) {
+  const res = await app.call('POST', '/api/v1/actions', { as: who, body: { title: 'Rotate RDS master password', ...fields } });
+  if (res.status !== 201) throw new Error(`create failed: ${res.status} ${res.text}`);
+  return res.body;
+}
