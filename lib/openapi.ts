@@ -28,7 +28,7 @@ export function buildOpenApi(specs: readonly OperationSpec[], version: string): 
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const spec of specs) {
     const common: ProblemStatus[] = spec.minRole ? [401, 403] : [];
-    const problemCodes = [...new Set([...common, ...spec.problems])].sort() as ProblemStatus[];
+    const problemCodes = [...new Set([...common, ...spec.problems, ...(spec.body ? [413] : [])])].sort() as ProblemStatus[];
     const responses: Record<string, JsonSchema> = {
       [spec.success.status]: {
         description: spec.success.description,
@@ -49,6 +49,7 @@ export function buildOpenApi(specs: readonly OperationSpec[], version: string): 
       parameters: [...parameters(spec.params, 'path'), ...parameters(spec.query, 'query')],
       ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(spec.body, 'input') } } } } : {}),
       responses,
+      ...spec.extensions,
     };
   }
   return {

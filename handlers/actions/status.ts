@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Action, ActionId, eventNote, resolutionNotes } from '../../lib/domain/action-schema';
-import { isFinished, STATUSES } from '../../lib/domain/lifecycle';
+import { isFinished, STATUSES, TRANSITIONS } from '../../lib/domain/lifecycle';
 import { changeStatus } from '../../lib/db/actions';
 import { database } from '../../lib/db/database';
 import { expectedVersion } from '../../lib/middleware/conditional';
@@ -26,6 +26,7 @@ const spec = {
     }),
   success: { status: 200, description: 'The action in its new status', schema: Action, headers: ['ETag'] },
   problems: [400, 403, 404, 409, 412, 415, 422],
+  extensions: { 'x-lifecycle': TRANSITIONS },
 } as const;
 
 export const handler = operation(spec, async ({ params, body, identity, event }) => {

@@ -26,6 +26,8 @@ export interface OperationSpec {
   success: { status: number; description: string; schema?: z.ZodType; headers?: readonly string[] };
   /** Problem statuses this operation can answer besides the common ones. */
   problems: readonly number[];
+  /** `x-…` members added to the operation's OpenAPI entry. */
+  extensions?: Record<`x-${string}`, unknown>;
 }
 
 type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
