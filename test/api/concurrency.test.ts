@@ -118,7 +118,7 @@ describe.each(ENGINES)('concurrency and paging on %s', (engine) => {
     const paged: number[] = [];
     let cursor: string | null = null;
     do {
-      const page = await app.call('GET', `/api/v1/actions?component=${component}&limit=5${cursor ? `&cursor=${cursor}` : ''}`, { as: as.viewer });
+      const page: { body: { items: { id: number }[]; next_cursor: string | null } } = await app.call('GET', `/api/v1/actions?component=${component}&limit=5${cursor ? `&cursor=${cursor}` : ''}`, { as: as.viewer });
       paged.push(...page.body.items.map((a: { id: number }) => a.id));
       cursor = page.body.next_cursor;
     } while (cursor);
