@@ -1,5 +1,9 @@
-// Says loudly, once, which database engines this run covers.
+// Builds the bundles once for the suites that run them (dist/), and says
+// loudly, once, which database engines this run covers.
+import { execFileSync } from 'node:child_process';
+
 export default function setup(): void {
+  execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
   if (process.env.TEST_DATABASE_URL) {
     process.stdout.write(`\n[engines] PGlite and PostgreSQL (TEST_DATABASE_URL is set)\n`);
   } else {
