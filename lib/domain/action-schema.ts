@@ -32,7 +32,11 @@ export function text({ min = 0, max, multiline = false }: TextRule) {
       const length = codePoints(v);
       if (length < min) ctx.addIssue({ code: 'custom', message: min === 1 ? 'must not be blank' : `must be at least ${min} characters` });
       if (length > max) ctx.addIssue({ code: 'custom', message: `must be at most ${max} characters` });
-      if (CONTROL.test(multiline ? v.replace(/\r/g, '') : v)) ctx.addIssue({ code: 'custom', message: 'must not contain control characters' });
+      if (CONTROL.test(multiline ? v.replace(/\r/g, '') : v) || (!multiline && v.includes('\t'))) {
+        ctx.addIssue({ code: 'custom', message: 'must not contain control characters' });
+      }
+      // A lone surrogate cannot be stored as UTF-8; it would come back as U+FFFD.
+      if (!v.isWellFormed()) ctx.addIssue({ code: 'custom', message: 'must be valid Unicode' });
       if (!multiline && LINE_BREAK.test(v)) ctx.addIssue({ code: 'custom', message: 'must be a single line' });
     })
     .meta({ description: `${min ? `${min}–` : 'up to '}${max} characters${multiline ? '' : ', one line'}` });
@@ -76,11 +80,12 @@ export const ActionFields = {
 export const resolutionNotes = text({ max: LIMITS.resolutionNotes, multiline: true });
 export const eventNote = text({ max: LIMITS.note, multiline: true });
 
-export const ActionId = z.coerce
-  .number({ message: 'must be a positive integer' })
-  .int('must be a positive integer')
-  .min(1, 'must be a positive integer')
-  .max(Number.MAX_SAFE_INTEGER);
+// Canonical decimal only: `1e0`, `0x1`, `1.0` or `01` would be other names for action 1.
+export const ActionId = z
+  .string()
+  .regex(/^[1-9][0-9]{0,15}$/, 'must be a positive integer')
+  .transform(Number)
+  .pipe(z.number().max(Number.MAX_SAFE_INTEGER, 'must be a positive integer'));
 
 // ---------------------------------------------------------------- responses
 

@@ -12,7 +12,8 @@ export function jsonBody() {
     if (contentType === undefined || !/^application\/(.+\+)?json\s*(;|$)/i.test(contentType)) {
       throw new HttpProblem(415, 'Send the body as application/json.', { headers: { 'accept-post': 'application/json' } });
     }
-    request.event.headers!['content-type'] = contentType.toLowerCase();
+    // Hand the parser the bare media type: it refuses `application/json;` and upper case.
+    request.event.headers!['content-type'] = contentType.split(';')[0]!.trim().toLowerCase();
     try {
       await parser.before!(request as never);
     } catch (cause) {

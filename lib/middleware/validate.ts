@@ -35,7 +35,8 @@ export function validate(options: InputSchemas & { path: string }) {
 
 function parsePart(schema: z.ZodType | undefined, value: unknown, where: 'path' | 'query' | 'body', errors: FieldError[]): unknown {
   if (!schema) return value;
-  const result = schema.safeParse(value);
+  // reportInput: tells a missing field ("is required") from one of the wrong type.
+  const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
   for (const issue of result.error.issues) {
     errors.push({ path: issuePath(where, issue), message: issueMessage(issue) });
@@ -53,7 +54,7 @@ function issuePath(where: string, issue: z.core.$ZodIssue): string {
 
 function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') return 'is not an accepted field';
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
+  if ('input' in issue && issue.input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) return 'is required';
   return issue.message;
 }
 

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { expect } from 'vitest';
 import { routes } from '../../handlers/index';
 import { openPglite, openPostgres, useDatabase, type Database } from '../../lib/db/database';
 import { migrate } from '../../lib/db/migrate';
@@ -18,6 +19,8 @@ export const POSTGRES_URL = process.env.TEST_DATABASE_URL;
 
 export interface FreshDatabase {
   db: Database;
+  /** The connection URL of a PostgreSQL database (to open a second handle, as a second task would). */
+  url?: string;
   drop(): Promise<void>;
 }
 
@@ -40,6 +43,7 @@ export async function freshDatabase(engine: Engine, options: { migrate?: boolean
     const db = openPostgres(url.toString(), { DB_POOL_MAX: options.poolMax ?? 20, DB_STATEMENT_TIMEOUT_MS: 15_000 });
     fresh = {
       db,
+      url: url.toString(),
       drop: async () => {
         await db.close();
         const c = new pg.Client({ connectionString: POSTGRES_URL });
@@ -131,4 +135,53 @@ export async function createAction(app: TestApp, fields: Record<string, unknown>
   const res = await app.call('POST', '/api/v1/actions', { as: who, body: { title: 'Rotate RDS master password', ...fields } });
   if (res.status !== 201) throw new Error(`create failed: ${res.status} ${res.text}`);
   return res.body;
+}
+
+// ------------------------------------------------------------ assertions
+
+/** The fields an RFC 9457 problem of this API may carry; anything else (a stack, SQL) is a leak. */
+const PROBLEM_FIELDS = ['type', 'title', 'status', 'detail', 'instance', 'request_id', 'errors'];
+
+/** Asserts an application/problem+json answer of `status` that leaks no internals; returns its body. */
+export function expectProblem(res: Reply, status: number) {
+  expect(res.status, res.text).toBe(status);
+  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  const body = res.body as Record<string, unknown>;
+  expect(body).toMatchObject({ type: expect.stringMatching(/^https?:\/\/\S+$/), title: expect.any(String), status, detail: expect.any(String), instance: expect.stringMatching(/^\//) });
+  expect(body.request_id).toBe(res.headers.get('x-request-id'));
+  expect(Object.keys(body).filter((k) => !PROBLEM_FIELDS.includes(k))).toEqual([]);
+  expect(res.text).not.toMatch(/\n\s+at |\bat \S+ \(|:\d+:\d+\)|node_modules|\bSELECT\b|\bINSERT INTO\b|\bUPDATE actions\b|\bDELETE FROM\b/);
+  for (const error of (body.errors ?? []) as unknown[]) expect(error).toEqual({ path: expect.any(String), message: expect.any(String) });
+  return body as { type: string; title: string; status: number; detail: string; instance: string; request_id: string; errors?: { path: string; message: string }[] };
+}
+
+/** Everything stored, digested: equal before and after a refused request means nothing changed. */
+export async function storedState(app: TestApp) {
+  const digest = (table: string) => `(SELECT count(*)::int AS n, md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) AS md5 FROM ${table} t)`;
+  const { rows } = await app.db.query<{ actions: unknown; events: unknown; evidence: unknown; deletions: unknown }>(
+    `SELECT row_to_json(a)::text AS actions, row_to_json(e)::text AS events, row_to_json(v)::text AS evidence, row_to_json(d)::text AS deletions
+     FROM ${digest('actions')} a, ${digest('action_events')} e, ${digest('evidence')} v, ${digest('action_deletions')} d`,
+  );
+  return rows[0]!;
+}
+
+/** Creates an action and moves it to `status` (a lead resolves/closes with notes). */
+export async function createActionIn(app: TestApp, status: string, fields: Record<string, unknown> = {}) {
+  let action = await createAction(app, fields);
+  if (status === 'open') return action;
+  const res = await app.call('POST', `/api/v1/actions/${action.id}/status`, {
+    as: as.lead,
+    body: status === 'resolved' || status === 'closed' ? { status, resolution_notes: `notes for ${status}` } : { status },
+  });
+  if (res.status !== 200) throw new Error(`moving to ${status} failed: ${res.status} ${res.text}`);
+  action = res.body;
+  return action;
+}
+
+/** A word no other test uses, for searches and filters that must see only their own data. */
+export function uniqueWord(prefix = 'w'): string {
+  const letters = 'abcdefghijklmnopqrstuvwxyz';
+  let word = prefix;
+  for (let i = 0; i < 10; i++) word += letters[Math.floor(Math.random() * letters.length)];
+  return word;
 }

@@ -26,6 +26,18 @@ describe('field rules', () => {
     }
   });
 
+  it('refuses a tab in one-line fields but keeps it in multi-line ones', () => {
+    expect(ActionFields.title.safeParse('a\tb').success).toBe(false);
+    expect(ActionFields.owner.safeParse('a\tb').success).toBe(false);
+    expect(resolutionNotes.safeParse('a\tb').success).toBe(true);
+  });
+
+  it('refuses lone surrogates, which cannot be stored as UTF-8', () => {
+    expect(ActionFields.title.safeParse('broken \ud800 text').success).toBe(false);
+    expect(ActionFields.description.safeParse('\udc00').success).toBe(false);
+    expect(ActionFields.title.safeParse('paired 😀 fine').success).toBe(true);
+  });
+
   it('turns "" and null into null for clearable fields', () => {
     expect(ActionFields.owner.parse('')).toBeNull();
     expect(ActionFields.owner.parse(null)).toBeNull();
