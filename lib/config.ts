@@ -45,7 +45,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const out: Record<string, unknown> = {};
   for (const [name, setting] of Object.entries(SETTINGS) as [SettingName, Settings[SettingName]][]) {
-    const raw = env[name] === '' ? undefined : (env[name] ?? setting.default);
+    const raw = (env[name] === '' ? undefined : env[name]) ?? setting.default;
     const parsed = (setting.schema as z.ZodType).safeParse(raw);
     if (!parsed.success) {
       const why = parsed.error.issues[0]?.message ?? 'invalid';
@@ -59,7 +59,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 /** Hides the password of a connection URL before it goes anywhere visible. */
 export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+  // Up to the last '@': a password may hold an unencoded '@' or '/', and the user may be empty.
+  return url.replace(/(\/\/[^:/@]*:).*@/, '$1***@');
 }
 
 let current: Config | undefined;

@@ -2,7 +2,7 @@
 // operations, serves the web page, and drains gracefully on SIGTERM.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { Server as NetServer, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import type { OperationHandler } from '../middleware/operation';
@@ -40,6 +40,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const router = createRouter(options.routes);
   const sockets = new Map<Socket, SocketState>();
   let draining = false;
+  // While draining, every answer asks the client to go elsewhere for the next one;
+  // read when the answer is written, so requests already in flight get it too.
+  const drainHeaders = (): Record<string, string> => (draining ? { connection: 'close' } : {});
 
   const server = createServer(async (req, res) => {
     const state = sockets.get(req.socket);
@@ -50,18 +53,16 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         state.idleSince = performance.now();
       }
     });
-    // While draining, every answer asks the client to go elsewhere for the next one.
-    const extra: Record<string, string> = draining ? { connection: 'close' } : {};
     try {
-      await handle(req, res, extra);
+      await handle(req, res);
     } catch (error) {
       log().error({ err: error }, 'adapter failure');
-      if (!res.headersSent) writeResult(res, problemResult(error, { requestId: randomUUID(), instance: req.url ?? '/' }), extra);
+      if (!res.headersSent) writeResult(res, problemResult(error, { requestId: randomUUID(), instance: req.url ?? '/' }), drainHeaders());
       else res.destroy();
     }
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse, extra: Record<string, string>) {
+  async function handle(req: IncomingMessage, res: ServerResponse) {
     const started = performance.now();
     const method = req.method ?? 'GET';
     const target = splitTarget(req.url ?? '/');
@@ -75,24 +76,24 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         if (!(error instanceof BodyTooLarge)) throw error;
         const requestId = requestIdFrom(header(req, 'x-request-id'));
         const problem = new HttpProblem(413, `The body is larger than ${options.maxJsonBodyBytes} bytes.`);
-        writeResult(res, problemResult(problem, { requestId, instance: target.path }), { ...extra, 'x-request-id': requestId, connection: 'close' });
+        writeResult(res, problemResult(problem, { requestId, instance: target.path }), { ...drainHeaders(), 'x-request-id': requestId, connection: 'close' });
         accessLog({ request_id: requestId, method, route: match.handler.spec.path, status: 413, duration_ms: elapsed(started) });
         return;
       }
       const event = toAlbEvent(req, body, target);
       const result = await match.handler(event, { awsRequestId: randomUUID(), functionName: 'action-tracker' });
-      writeResult(res, result, extra);
+      writeResult(res, result, drainHeaders());
       return;
     }
 
     if (match.kind === 'none' && options.webRoot && (method === 'GET' || method === 'HEAD') && !target.path.startsWith('/api/')) {
       const requestId = requestIdFrom(header(req, 'x-request-id'));
-      if (await serveStatic(options.webRoot, req, res, target.path, { ...extra, 'x-request-id': requestId })) {
+      if (await serveStatic(options.webRoot, req, res, target.path, { ...drainHeaders(), 'x-request-id': requestId })) {
         accessLog({ request_id: requestId, method, route: '(static)', status: res.statusCode, duration_ms: elapsed(started) });
         return;
       }
     }
-    writeResult(res, unroutedResult(match, method, target.path, header(req, 'x-request-id')), extra);
+    writeResult(res, unroutedResult(match, method, target.path, header(req, 'x-request-id')), drainHeaders());
   }
 
   server.on('connection', (socket: Socket) => {
@@ -114,19 +115,25 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       draining = true;
       setDraining(true);
       return new Promise<void>((resolve) => {
-        server.close();
+        // Stop listening only: http's server.close() (Node >= 19) also drops at once
+        // keep-alive sockets whose next request is already buffered; close a socket
+        // only once it has been idle a moment.
+        NetServer.prototype.close.call(server);
         const deadline = performance.now() + timeoutMs;
-        // server.close() alone drops keep-alive sockets whose next request is
-        // already buffered; close a socket only once it has been idle a moment.
         const sweep = setInterval(() => {
-          const now = performance.now();
-          for (const [socket, s] of sockets) {
-            if ((s.inflight === 0 && now - s.idleSince > IDLE_GRACE_MS) || now > deadline) socket.destroy();
-          }
           if (sockets.size === 0) {
             clearInterval(sweep);
             resolve();
+            return;
           }
+          // Decide after the next poll phase: a request that reached a socket while the
+          // event loop was busy is read first, and then counts as in flight.
+          setImmediate(() => {
+            const now = performance.now();
+            for (const [socket, s] of sockets) {
+              if ((s.inflight === 0 && now - s.idleSince > IDLE_GRACE_MS) || now > deadline) socket.destroy();
+            }
+          });
         }, 50);
       });
     },

@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, redactUrl, SETTINGS } from '../../lib/config';
+import { buildBundle, startServerProcess, type Bundle } from '../support/build';
+
+function errorFor(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  it('gives every setting its documented default on an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      PORT: 8080,
+      HOST: '0.0.0.0',
+      DATABASE_URL: undefined,
+      DATA_DIR: './data',
+      DB_POOL_MAX: 10,
+      DB_STATEMENT_TIMEOUT_MS: 15_000,
+      MIGRATE_ON_START: true,
+      LOG_LEVEL: 'info',
+      MAX_JSON_BODY_BYTES: 1_048_576,
+      HEALTH_TIMEOUT_MS: 1500,
+      ALB_IDLE_TIMEOUT_S: 60,
+      SHUTDOWN_TIMEOUT_MS: 25_000,
+      WEB_ROOT: undefined,
+    });
+  });
+
+  it('parses numbers, booleans and URLs from their text', () => {
+    const cfg = loadConfig({
+      PORT: '3000',
+      DATABASE_URL: 'postgresql://app:pw@db.internal:5432/tracker',
+      MIGRATE_ON_START: '0',
+      ALB_IDLE_TIMEOUT_S: '120',
+      LOG_LEVEL: 'warn',
+    });
+
+    expect(cfg).toMatchObject({ PORT: 3000, DATABASE_URL: 'postgresql://app:pw@db.internal:5432/tracker', MIGRATE_ON_START: false, ALB_IDLE_TIMEOUT_S: 120, LOG_LEVEL: 'warn' });
+    expect(loadConfig({ MIGRATE_ON_START: '1' }).MIGRATE_ON_START).toBe(true);
+    expect(loadConfig({ MIGRATE_ON_START: 'false' }).MIGRATE_ON_START).toBe(false);
+  });
+
+  it('treats an empty variable as unset: the default applies', () => {
+    expect(loadConfig({ PORT: '', LOG_LEVEL: '', DATABASE_URL: '', MIGRATE_ON_START: '' })).toMatchObject({
+      PORT: 8080,
+      LOG_LEVEL: 'info',
+      DATABASE_URL: undefined,
+      MIGRATE_ON_START: true,
+    });
+  });
+
+  it('ignores variables it does not know', () => {
+    expect(loadConfig({ PATH: '/usr/bin', AWS_REGION: 'eu-west-1' })).toEqual(loadConfig({}));
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '0'],
+    ['PORT', '65536'],
+    ['PORT', '80.5'],
+    ['DATABASE_URL', 'mysql://db.internal/tracker'],
+    ['MIGRATE_ON_START', 'maybe'],
+    ['MIGRATE_ON_START', 'yes'],
+    ['LOG_LEVEL', 'loud'],
+    ['DB_POOL_MAX', '0'],
+    ['HEALTH_TIMEOUT_MS', '10'],
+    ['ALB_IDLE_TIMEOUT_S', '-1'],
+    ['MAX_JSON_BODY_BYTES', '1gb'],
+  ])('rejects %s=%s with a message naming the variable and the value', (name, value) => {
+    const error = errorFor({ [name]: value });
+
+    expect(error.message).toMatch(new RegExp(`^configuration: ${name} `));
+    expect(error.message).toContain(`(got ${JSON.stringify(value)})`);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('names the first bad variable when several are wrong', () => {
+    expect(errorFor({ PORT: 'abc', LOG_LEVEL: 'loud' }).message).toMatch(/^configuration: PORT /);
+  });
+
+  it('documents every setting it reads', () => {
+    for (const [name, setting] of Object.entries(SETTINGS)) expect(setting.doc, name).toMatch(/\w{3,} \w{3,}/);
+  });
+
+  it.each([
+    ['mysql://admin:s3cr3t-Pw@db.example.com:3306/app', 's3cr3t-Pw'],
+    ['mysql://admin:p@ss-w0rd@db.example.com/app', 'ss-w0rd'],
+    ['mysql://admin:pa/ss-w0rd@db.example.com/app', 'ss-w0rd'],
+    ['mysql://:0nly-pw@db.example.com/app', '0nly-pw'],
+    ['redis://svc:Tr1cky%40pw@cache:6379', 'Tr1cky'],
+  ])('never prints the password of a bad DATABASE_URL (%s)', (url, secret) => {
+    const error = errorFor({ DATABASE_URL: url });
+
+    expect(error.message).toMatch(/^configuration: DATABASE_URL /);
+    expect(error.message).not.toContain(secret);
+    expect(error.message).toContain('***@');
+  });
+});
+
+describe('redactUrl', () => {
+  it('hides the password and keeps user, host and database', () => {
+    expect(redactUrl('postgres://app:hunter2@db.internal:5432/tracker?sslmode=require')).toBe('postgres://app:***@db.internal:5432/tracker?sslmode=require');
+  });
+
+  it('leaves a URL without a password unchanged', () => {
+    for (const url of ['postgres://app@db.internal/tracker', 'postgres://db.internal:5432/tracker', 'postgres:///tracker']) {
+      expect(redactUrl(url)).toBe(url);
+    }
+  });
+
+  it('hides a password containing an unencoded "@" or "/" completely', () => {
+    expect(redactUrl('postgres://app:p@ss/w@rd@db.internal/tracker')).toBe('postgres://app:***@db.internal/tracker');
+  });
+});
+
+describe('the bundled server with a bad configuration', () => {
+  let bundle: Bundle;
+  beforeAll(async () => {
+    bundle = await buildBundle();
+  }, 60_000);
+  afterAll(async () => {
+    await bundle?.remove();
+  });
+
+  it('exits 1 with exactly one stderr line naming PORT when PORT=abc', async () => {
+    const { exited } = startServerProcess(bundle, { PORT: 'abc' });
+    const { code, stdout, stderr } = await exited;
+
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    const lines = stderr.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^configuration: PORT .*\(got "abc"\)$/);
+  });
+
+  it('exits 1 naming DATABASE_URL without printing its password', async () => {
+    const { exited } = startServerProcess(bundle, { DATABASE_URL: 'mysql://admin:Sup3rSecret@db.example.com/app' });
+    const { code, stdout, stderr } = await exited;
+
+    expect(code).toBe(1);
+    expect(stdout + stderr).not.toContain('Sup3rSecret');
+    expect(stderr.split('\n').filter(Boolean)).toEqual([expect.stringMatching(/^configuration: DATABASE_URL .*mysql:\/\/admin:\*\*\*@db\.example\.com\/app/)]);
+  });
+});

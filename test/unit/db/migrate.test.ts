@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPostgres, type Database } from '../../../lib/db/database';
+import { appliedHead, HEAD, migrate, MigrationError, MIGRATIONS, type Migration } from '../../../lib/db/migrate';
+import { ENGINES, freshDatabase, POSTGRES_URL, type FreshDatabase } from '../../support/app';
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+async function ledger(db: Database) {
+  const { rows } = await db.query<{ id: number; name: string; checksum: string; applied_at: Date }>(
+    'SELECT id, name, checksum, applied_at FROM schema_migrations ORDER BY id',
+  );
+  return rows.map((r) => ({ ...r, applied_at: new Date(r.applied_at).toISOString() }));
+}
+
+async function tableExists(db: Database, name: string): Promise<boolean> {
+  const { rows } = await db.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [name]);
+  return rows[0]!.present;
+}
+
+// One database per engine (PGlite opens in ~5 s): the tests run in order and
+// each starts from the state the previous one left.
+describe.each(ENGINES)('migrate on %s', (engine) => {
+  let fresh: FreshDatabase;
+  beforeAll(async () => {
+    fresh = await freshDatabase(engine, { migrate: false });
+  });
+  afterAll(async () => {
+    await fresh?.drop();
+  });
+
+  it('reports head 0 on an empty database', async () => {
+    expect(await appliedHead(fresh.db)).toBe(0);
+    expect(await tableExists(fresh.db, 'schema_migrations')).toBe(false);
+  });
+
+  it('applies 0001 and records it with the checksum of its SQL', async () => {
+    expect(await migrate(fresh.db)).toEqual([1]);
+
+    expect(await ledger(fresh.db)).toEqual([{ id: 1, name: '0001_actions', checksum: sha256(MIGRATIONS[0]!.sql), applied_at: expect.any(String) }]);
+    expect(await tableExists(fresh.db, 'actions')).toBe(true);
+    expect(await appliedHead(fresh.db)).toBe(HEAD);
+    expect(HEAD).toBe(1);
+  });
+
+  it('applies nothing when run again and leaves the ledger as it was', async () => {
+    const before = await ledger(fresh.db);
+
+    expect(await migrate(fresh.db)).toEqual([]);
+    expect(await ledger(fresh.db)).toEqual(before);
+  });
+
+  it('refuses a migration changed after it was applied, naming it, and applies nothing after it', async () => {
+    const before = await ledger(fresh.db);
+    const edited: Migration = { ...MIGRATIONS[0]!, sql: `${MIGRATIONS[0]!.sql}\n-- a harmless-looking edit` };
+    const next: Migration = { id: 2, name: '0002_never', sql: 'CREATE TABLE never_created (id int)' };
+
+    const attempt = migrate(fresh.db, [edited, next]);
+
+    await expect(attempt).rejects.toBeInstanceOf(MigrationError);
+    await expect(attempt).rejects.toThrow(/0001_actions was changed after it was applied/);
+    expect(await ledger(fresh.db)).toEqual(before);
+    expect(await tableExists(fresh.db, 'never_created')).toBe(false);
+  });
+
+  it('applies only a newly added migration', async () => {
+    const added: Migration = { id: 2, name: '0002_probe', sql: 'CREATE TABLE migrate_probe (id int PRIMARY KEY); INSERT INTO migrate_probe VALUES (1)' };
+
+    expect(await migrate(fresh.db, [...MIGRATIONS, added])).toEqual([2]);
+    expect(await appliedHead(fresh.db)).toBe(2);
+    expect((await ledger(fresh.db)).map((m) => m.name)).toEqual(['0001_actions', '0002_probe']);
+  });
+
+  it('rolls a failing migration back entirely and does not record it', async () => {
+    const probe: Migration = { id: 2, name: '0002_probe', sql: 'CREATE TABLE migrate_probe (id int PRIMARY KEY); INSERT INTO migrate_probe VALUES (1)' };
+    const broken: Migration = { id: 3, name: '0003_broken', sql: 'CREATE TABLE half_done (id int); INSERT INTO migrate_probe VALUES (2); SELECT no_such_column FROM half_done' };
+
+    await expect(migrate(fresh.db, [...MIGRATIONS, probe, broken])).rejects.toThrow(/no_such_column/);
+
+    expect(await tableExists(fresh.db, 'half_done')).toBe(false);
+    expect((await fresh.db.query('SELECT id FROM migrate_probe')).rows).toEqual([{ id: 1 }]);
+    expect(await appliedHead(fresh.db)).toBe(2);
+  });
+
+  it('accepts a database ahead of this build (a newer task migrated first)', async () => {
+    expect(await migrate(fresh.db, MIGRATIONS)).toEqual([]);
+    expect(await appliedHead(fresh.db)).toBe(2);
+  });
+});
+
+if (POSTGRES_URL) {
+  describe('migrate from two tasks at once on PostgreSQL', () => {
+    let fresh: FreshDatabase;
+    let second: Database;
+    beforeAll(async () => {
+      fresh = await freshDatabase('postgres', { migrate: false, poolMax: 4 });
+      second = openPostgres(fresh.url!, { DB_POOL_MAX: 4, DB_STATEMENT_TIMEOUT_MS: 15_000 });
+    });
+    afterAll(async () => {
+      await second?.close();
+      await fresh?.drop();
+    });
+
+    it('lets every concurrent runner succeed and applies each migration once (advisory lock)', async () => {
+      const runs = await Promise.all([migrate(fresh.db), migrate(second), migrate(fresh.db), migrate(second)]);
+
+      expect(runs.filter((applied) => applied.length > 0)).toEqual([[1]]);
+      expect(runs.flat()).toEqual([1]);
+      expect((await ledger(second)).map((m) => m.id)).toEqual([1]);
+      expect(await appliedHead(fresh.db)).toBe(HEAD);
+      expect(await appliedHead(second)).toBe(HEAD);
+    });
+  });
+}
