@@ -19,8 +19,10 @@ RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
       || setweight(to_tsvector('english'::regconfig, coalesce(description, '') || ' ' || coalesce(resolution_notes, '')), 'C')
 $$;
 
--- ISO 8601 UTC with milliseconds, the API's timestamp format.
-CREATE FUNCTION api_time(t timestamptz) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+-- ISO 8601 UTC with milliseconds, the API's timestamp format. STABLE like the
+-- to_char it wraps: a function marked stricter than its body is never inlined
+-- (measured: 255 calls per list page, 1.47 → 0.9 ms per first page at 1M).
+CREATE FUNCTION api_time(t timestamptz) RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
 $$;
 
