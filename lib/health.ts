@@ -9,10 +9,6 @@ export function setDraining(value: boolean): void {
   draining = value;
 }
 
-export function isDraining(): boolean {
-  return draining;
-}
-
 export interface HealthReport {
   status: 'ok' | 'error';
   version: string;

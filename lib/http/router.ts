@@ -37,17 +37,30 @@ export function createRouter(handlers: readonly OperationHandler[]): Router {
   };
 }
 
+interface ProblemAnswer {
+  method: string;
+  path: string;
+  route: string;
+  requestIdHeader: string | undefined;
+  durationMs?: number;
+}
+
+/** A problem answered before any operation runs: request id, problem body and access line, as operations do. */
+export function problemAnswer(problem: HttpProblem, answer: ProblemAnswer): ALBResult {
+  const requestId = requestIdFrom(answer.requestIdHeader);
+  const result = problemResult(problem, { requestId, instance: answer.path });
+  result.headers = { ...result.headers, 'x-request-id': requestId };
+  accessLog({ request_id: requestId, method: answer.method, route: answer.route, status: result.statusCode, duration_ms: answer.durationMs ?? 0 });
+  return result;
+}
+
 /** The problem answer for a request no operation takes (404 / 405). */
 export function unroutedResult(match: RouteMatch, method: string, path: string, requestIdHeader: string | undefined): ALBResult {
   const problem =
     match.kind === 'wrong_method'
       ? new HttpProblem(405, `${method} is not supported on ${path}.`, { headers: { allow: match.allow.join(', ') } })
       : new HttpProblem(404, `Nothing at ${path}.`);
-  const requestId = requestIdFrom(requestIdHeader);
-  const result = problemResult(problem, { requestId, instance: path });
-  result.headers = { ...result.headers, 'x-request-id': requestId };
-  accessLog({ request_id: requestId, method, route: '(unrouted)', status: result.statusCode, duration_ms: 0 });
-  return result;
+  return problemAnswer(problem, { method, path, route: '(unrouted)', requestIdHeader });
 }
 
 /** Routes an ALB event (single-Lambda deployment and in-process tests). */

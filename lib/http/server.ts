@@ -11,7 +11,7 @@ import { accessLog, log } from '../log';
 import { HttpProblem, problemResult } from '../problems';
 import { setDraining } from '../health';
 import { BodyTooLarge, readBody, splitTarget, toAlbEvent, writeResult } from './adapter';
-import { createRouter, unroutedResult } from './router';
+import { createRouter, problemAnswer, unroutedResult } from './router';
 import { serveStatic } from './static-files';
 
 export interface HttpServerOptions {
@@ -74,10 +74,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         body = await readBody(req, options.maxJsonBodyBytes);
       } catch (error) {
         if (!(error instanceof BodyTooLarge)) throw error;
-        const requestId = requestIdFrom(header(req, 'x-request-id'));
         const problem = new HttpProblem(413, `The body is larger than ${options.maxJsonBodyBytes} bytes.`);
-        writeResult(res, problemResult(problem, { requestId, instance: target.path }), { ...drainHeaders(), 'x-request-id': requestId, connection: 'close' });
-        accessLog({ request_id: requestId, method, route: match.handler.spec.path, status: 413, duration_ms: elapsed(started) });
+        const answer = { method, path: target.path, route: match.handler.spec.path, requestIdHeader: header(req, 'x-request-id'), durationMs: elapsed(started) };
+        writeResult(res, problemAnswer(problem, answer), { ...drainHeaders(), connection: 'close' });
         return;
       }
       const event = toAlbEvent(req, body, target);

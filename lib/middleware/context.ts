@@ -17,8 +17,3 @@ export interface OperationContext extends Context {
 }
 
 export type OperationRequest = Request<ALBEvent, ALBResult, unknown, OperationContext>;
-
-/** Header lookup on an event whose header names were lower-cased by requestContext(). */
-export function header(event: ALBEvent, name: string): string | undefined {
-  return event.headers?.[name];
-}

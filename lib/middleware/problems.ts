@@ -23,14 +23,10 @@ export function problems() {
 /** Errors from below that mean "a dependency is down" rather than "a bug". */
 function translate(error: unknown): HttpProblem | undefined {
   const code = (error as { code?: unknown } | null)?.code;
-  if (code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === '57P01' || code === '57P03' || code === '53300') {
-    return new HttpProblem(503, 'The database is unavailable; try again shortly.', { headers: { 'retry-after': '5' }, cause: error });
-  }
-  if (code === '57014') {
-    return new HttpProblem(503, 'The database did not answer in time; try again shortly.', { headers: { 'retry-after': '5' }, cause: error });
-  }
-  if (error instanceof Error && /timeout exceeded when trying to connect|Connection terminated/i.test(error.message)) {
-    return new HttpProblem(503, 'The database is unavailable; try again shortly.', { headers: { 'retry-after': '5' }, cause: error });
-  }
-  return undefined;
+  const unavailable = (detail: string) => new HttpProblem(503, detail, { headers: { 'retry-after': '5' }, cause: error });
+  if (code === '57014') return unavailable('The database did not answer in time; try again shortly.');
+  const down =
+    code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === '57P01' || code === '57P03' || code === '53300' ||
+    (error instanceof Error && /timeout exceeded when trying to connect|Connection terminated/i.test(error.message));
+  return down ? unavailable('The database is unavailable; try again shortly.') : undefined;
 }
