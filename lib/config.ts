@@ -31,6 +31,32 @@ export const SETTINGS = {
   ALB_IDLE_TIMEOUT_S: { schema: int(1, 4000), default: '60', doc: 'The load balancer idle timeout; keep-alive is set 5 s above it' },
   SHUTDOWN_TIMEOUT_MS: { schema: int(0, 120_000), default: '25000', doc: 'Longest wait for in-flight requests after SIGTERM' },
   WEB_ROOT: { schema: z.string().min(1).optional(), default: undefined, doc: 'Directory of the static web page (default: the bundled web/)' },
+  EVIDENCE_BUCKET: {
+    schema: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name').optional(),
+    default: undefined,
+    doc: 'S3 bucket for evidence; unset means local disk under DATA_DIR/evidence',
+  },
+  EVIDENCE_PREFIX: {
+    schema: z
+      .string()
+      .regex(/^([A-Za-z0-9!_.*'()-]+\/)+$/, 'must be path segments each ending in /')
+      .refine((v) => !v.split('/').some((segment) => segment === '.' || segment === '..'), 'must not hold . or .. segments')
+      .optional(),
+    default: undefined,
+    doc: 'Key prefix for evidence objects in the bucket, e.g. `prod/`',
+  },
+  EVIDENCE_SSE: { schema: z.enum(['AES256', 'aws:kms']), default: 'AES256', doc: 'Server-side encryption of every evidence object' },
+  EVIDENCE_KMS_KEY_ID: { schema: z.string().min(1).optional(), default: undefined, doc: 'KMS key id or ARN when EVIDENCE_SSE is aws:kms (unset: the AWS managed key)' },
+  EVIDENCE_MAX_BYTES: { schema: int(1, 5 * 1024 ** 3), default: '104857600', doc: 'Largest evidence file accepted (413 above), checked while streaming' },
+  EVIDENCE_PRESIGN_DOWNLOADS: { schema: bool, default: 'false', doc: 'With S3, answer downloads with 302 to a presigned URL instead of streaming' },
+  EVIDENCE_PRESIGN_TTL_S: { schema: int(1, 3600), default: '60', doc: 'Lifetime of a presigned download URL' },
+  EVIDENCE_UPLOAD_TTL_S: { schema: int(60, 7 * 24 * 3600), default: '3600', doc: 'Lifetime of a presigned direct-to-S3 upload; later it expires and is cleaned up' },
+  AWS_REGION: { schema: z.string().min(1).optional(), default: undefined, doc: 'AWS region of the bucket (unset: the SDK default chain)' },
+  AWS_ENDPOINT_URL_S3: {
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+    default: undefined,
+    doc: 'S3-compatible endpoint instead of AWS (path-style addressing, checksums only when required)',
+  },
 } as const;
 
 type Settings = typeof SETTINGS;
@@ -54,7 +80,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
     out[name] = parsed.data;
   }
-  return out as Config;
+  const cfg = out as Config;
+  if (cfg.EVIDENCE_KMS_KEY_ID && cfg.EVIDENCE_SSE !== 'aws:kms') {
+    throw new ConfigError(`configuration: EVIDENCE_KMS_KEY_ID needs EVIDENCE_SSE=aws:kms (got EVIDENCE_SSE=${JSON.stringify(cfg.EVIDENCE_SSE)})`);
+  }
+  return cfg;
 }
 
 /** Hides the password of a connection URL before it goes anywhere visible. */

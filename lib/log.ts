@@ -44,14 +44,18 @@ export function accessLog(record: AccessRecord): void {
  * Errors keep what an operator needs (type, message, code, stack) and lose what
  * drivers attach that may carry SQL text, bound parameters or row values.
  */
-export function safeError(error: unknown): Record<string, unknown> {
+export function safeError(error: unknown, depth = 0): Record<string, unknown> {
   if (!(error instanceof Error)) return { message: String(error) };
-  const e = error as Error & { code?: unknown; routine?: unknown; severity?: unknown };
+  const e = error as Error & { code?: unknown; routine?: unknown; severity?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  const status = e.$metadata?.httpStatusCode;
   return {
     type: e.name,
     message: e.message,
     ...(typeof e.code === 'string' ? { code: e.code } : {}),
     ...(typeof e.routine === 'string' ? { routine: e.routine } : {}),
+    ...(typeof status === 'number' ? { status } : {}),
     stack: e.stack,
+    // Why a wrapped error (StorageUnavailable, a 503) happened, just as safely.
+    ...(e.cause !== undefined && depth < 3 ? { cause: safeError(e.cause, depth + 1) } : {}),
   };
 }

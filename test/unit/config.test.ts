@@ -28,6 +28,16 @@ describe('loadConfig', () => {
       ALB_IDLE_TIMEOUT_S: 60,
       SHUTDOWN_TIMEOUT_MS: 25_000,
       WEB_ROOT: undefined,
+      EVIDENCE_BUCKET: undefined,
+      EVIDENCE_PREFIX: undefined,
+      EVIDENCE_SSE: 'AES256',
+      EVIDENCE_KMS_KEY_ID: undefined,
+      EVIDENCE_MAX_BYTES: 104_857_600,
+      EVIDENCE_PRESIGN_DOWNLOADS: false,
+      EVIDENCE_PRESIGN_TTL_S: 60,
+      EVIDENCE_UPLOAD_TTL_S: 3600,
+      AWS_REGION: undefined,
+      AWS_ENDPOINT_URL_S3: undefined,
     });
   });
 
@@ -55,7 +65,31 @@ describe('loadConfig', () => {
   });
 
   it('ignores variables it does not know', () => {
-    expect(loadConfig({ PATH: '/usr/bin', AWS_REGION: 'eu-west-1' })).toEqual(loadConfig({}));
+    expect(loadConfig({ PATH: '/usr/bin', AWS_PROFILE: 'ops' })).toEqual(loadConfig({}));
+  });
+
+  it('parses the evidence settings', () => {
+    const cfg = loadConfig({
+      EVIDENCE_BUCKET: 'acme-evidence.prod',
+      EVIDENCE_PREFIX: 'prod/tracker/',
+      EVIDENCE_SSE: 'aws:kms',
+      EVIDENCE_KMS_KEY_ID: 'alias/evidence',
+      EVIDENCE_PRESIGN_DOWNLOADS: 'true',
+      AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4568',
+    });
+
+    expect(cfg).toMatchObject({
+      EVIDENCE_BUCKET: 'acme-evidence.prod',
+      EVIDENCE_PREFIX: 'prod/tracker/',
+      EVIDENCE_SSE: 'aws:kms',
+      EVIDENCE_KMS_KEY_ID: 'alias/evidence',
+      EVIDENCE_PRESIGN_DOWNLOADS: true,
+      AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4568',
+    });
+  });
+
+  it('refuses a KMS key id unless the encryption is aws:kms', () => {
+    expect(errorFor({ EVIDENCE_KMS_KEY_ID: 'alias/evidence' }).message).toMatch(/^configuration: EVIDENCE_KMS_KEY_ID .*EVIDENCE_SSE=aws:kms/);
   });
 
   it.each([
@@ -71,6 +105,13 @@ describe('loadConfig', () => {
     ['HEALTH_TIMEOUT_MS', '10'],
     ['ALB_IDLE_TIMEOUT_S', '-1'],
     ['MAX_JSON_BODY_BYTES', '1gb'],
+    ['EVIDENCE_BUCKET', 'Evidence_Bucket'],
+    ['EVIDENCE_PREFIX', 'prod'],
+    ['EVIDENCE_PREFIX', '../prod/'],
+    ['EVIDENCE_SSE', 'DES'],
+    ['EVIDENCE_MAX_BYTES', '0'],
+    ['EVIDENCE_PRESIGN_TTL_S', '86400'],
+    ['AWS_ENDPOINT_URL_S3', 'ftp://s3.internal'],
   ])('rejects %s=%s with a message naming the variable and the value', (name, value) => {
     const error = errorFor({ [name]: value });
 
