@@ -6,6 +6,7 @@ import { configureLogger } from '../lib/log';
 import { openDatabase, useDatabase } from '../lib/db/database';
 import { migrate } from '../lib/db/migrate';
 import { createHttpServer } from '../lib/http/server';
+import { openEvidenceStore, useEvidenceStore } from '../lib/storage/index';
 import { routes } from '../handlers/index';
 
 async function main() {
@@ -13,6 +14,8 @@ async function main() {
   const logger = configureLogger(cfg.LOG_LEVEL);
   const db = await openDatabase(cfg);
   useDatabase(db);
+  const store = openEvidenceStore(cfg);
+  useEvidenceStore(store);
   if (cfg.MIGRATE_ON_START) {
     const applied = await migrate(db);
     if (applied.length) logger.info({ applied }, 'migrations applied');
@@ -24,7 +27,7 @@ async function main() {
     albIdleTimeoutS: cfg.ALB_IDLE_TIMEOUT_S,
   });
   const address = await http.listen(cfg.PORT, cfg.HOST);
-  logger.info({ address: `http://${address.address}:${address.port}`, engine: db.engine }, 'listening');
+  logger.info({ address: `http://${address.address}:${address.port}`, engine: db.engine, evidence: store.kind }, 'listening');
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -48,6 +48,7 @@ export function buildOpenApi(specs: readonly OperationSpec[], version: string): 
       ...(spec.minRole ? { 'x-min-role': spec.minRole, security: [{ user: [], role: [] }] } : { security: [] }),
       parameters: [...parameters(spec.params, 'path'), ...parameters(spec.query, 'query')],
       ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(spec.body, 'input') } } } } : {}),
+      ...(spec.streamBody ? { requestBody: { required: true, content: STREAMED_BODY } } : {}),
       responses,
       ...spec.extensions,
     };
@@ -65,3 +66,11 @@ export function buildOpenApi(specs: readonly OperationSpec[], version: string): 
     },
   };
 }
+
+/** An upload: multipart parts named `file`, or the raw file (its name in ?filename=). */
+const STREAMED_BODY = {
+  'multipart/form-data': {
+    schema: { type: 'object', properties: { file: { type: 'array', items: { type: 'string', format: 'binary' } } }, required: ['file'] },
+  },
+  'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
+};

@@ -14,6 +14,7 @@ export const PROBLEM_TYPES = {
   412: ['stale-version', 'Version mismatch'],
   413: ['too-large', 'Request body too large'],
   415: ['unsupported-media-type', 'Unsupported content type'],
+  416: ['range-not-satisfiable', 'Range not satisfiable'],
   422: ['business-rule', 'Business rule violated'],
   500: ['internal', 'Internal error'],
   503: ['unavailable', 'Service unavailable'],

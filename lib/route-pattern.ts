@@ -11,7 +11,7 @@ export function compilePath(pattern: string): PathPattern {
   const source = pattern
     .split('/')
     .map((segment) => {
-      const param = /^\{([a-z_]+)\}$/.exec(segment);
+      const param = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(segment);
       if (!param) return segment.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
       names.push(param[1]!);
       return '([^/]+)';

@@ -304,12 +304,20 @@ WITH gone AS (
   FROM gone g
   RETURNING action_id
 )
-SELECT action_id::text FROM kept`;
+-- The statement's snapshot still sees the evidence rows the cascade removes.
+SELECT kept.action_id::text,
+       ARRAY(SELECT storage_key FROM evidence WHERE action_id = $1
+             UNION ALL SELECT storage_key FROM evidence_uploads WHERE action_id = $1) AS keys
+FROM kept`;
 
-/** Hard-deletes an action, keeping a deletion record with its last state and history. */
-export async function deleteAction(db: Queryable, id: number, who: Identity): Promise<boolean> {
-  const { rows } = await db.query(DELETE, [id, who.user, who.role]);
-  return rows.length > 0;
+/**
+ * Hard-deletes an action, keeping a deletion record with its last state and
+ * history. Returns the storage keys of its evidence (objects to delete after
+ * the commit), or undefined when there was no such action.
+ */
+export async function deleteAction(db: Queryable, id: number, who: Identity): Promise<{ keys: string[] } | undefined> {
+  const { rows } = await db.query<{ keys: string[] }>(DELETE, [id, who.user, who.role]);
+  return rows[0] && { keys: rows[0].keys };
 }
 
 export async function listDeletions(db: Queryable, limit: number): Promise<string> {

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Database, Queryable } from './database';
 import m0001 from './migrations/0001_actions';
+import m0002 from './migrations/0002_evidence_uploads';
 
 export interface Migration {
   id: number;
@@ -12,7 +13,10 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ id: 1, name: '0001_actions', sql: m0001 }];
+export const MIGRATIONS: readonly Migration[] = [
+  { id: 1, name: '0001_actions', sql: m0001 },
+  { id: 2, name: '0002_evidence_uploads', sql: m0002 },
+];
 
 export const HEAD = MIGRATIONS[MIGRATIONS.length - 1]!.id;
 

@@ -2,7 +2,9 @@
 // would receive, and the handler's ALB result becomes the Node response. Pure
 // functions, so they are testable without a socket.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import type { ALBEvent, ALBResult } from 'aws-lambda';
+import { bodyStreamOf } from '../middleware/streams';
 
 export class BodyTooLarge extends Error {
   override name = 'BodyTooLarge';
@@ -63,6 +65,18 @@ export function writeResult(res: ServerResponse, result: ALBResult, extraHeaders
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
   for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) headers[name] = values.map(String);
   Object.assign(headers, extraHeaders);
+  const stream = bodyStreamOf(result);
+  if (stream) {
+    res.writeHead(result.statusCode, headers);
+    if (res.req?.method === 'HEAD') {
+      stream.destroy();
+      res.end();
+      return;
+    }
+    // A storage failure after the headers went out can only cut the response short.
+    pipeline(stream, res).catch(() => res.destroy());
+    return;
+  }
   const body = result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : undefined;
   if (body && result.statusCode !== 204 && result.statusCode !== 304) headers['content-length'] = String(body.length);
   res.writeHead(result.statusCode, headers);

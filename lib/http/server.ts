@@ -6,6 +6,7 @@ import { Server as NetServer, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import type { OperationHandler } from '../middleware/operation';
+import type { StreamingSeam } from '../middleware/context';
 import { requestIdFrom } from '../middleware/request-context';
 import { accessLog, log } from '../log';
 import { HttpProblem, problemResult } from '../problems';
@@ -67,6 +68,18 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const method = req.method ?? 'GET';
     const target = splitTarget(req.url ?? '/');
     const match = router.match(method, target.path);
+
+    if (match.kind === 'operation' && match.handler.spec.streamBody) {
+      const event = toAlbEvent(req, EMPTY, target);
+      const context: StreamingSeam = { requestBody: req, streamsResponses: true };
+      const result = await match.handler(event, { awsRequestId: randomUUID(), functionName: 'action-tracker', ...context });
+      // An answer given before the body was read (401, 413, 503): the client is told to
+      // close, and the rest of its body is discarded for a moment so it can read the answer.
+      const unread = !req.complete;
+      writeResult(res, result, unread ? { ...drainHeaders(), connection: 'close' } : drainHeaders());
+      if (unread) discardRest(req);
+      return;
+    }
 
     if (match.kind === 'operation') {
       let body: Buffer;
@@ -137,6 +150,25 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       });
     },
   };
+}
+
+const EMPTY = Buffer.alloc(0);
+/** How much of an unread body is swallowed after an early answer before the socket is closed. */
+const DISCARD_LIMIT_BYTES = 8 * 1024 * 1024;
+const DISCARD_LIMIT_MS = 5_000;
+
+function discardRest(req: IncomingMessage): void {
+  let seen = 0;
+  const stop = () => req.socket.destroy();
+  const timer = setTimeout(stop, DISCARD_LIMIT_MS);
+  timer.unref();
+  req.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > DISCARD_LIMIT_BYTES) stop();
+  });
+  req.once('end', () => clearTimeout(timer));
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -1,6 +1,7 @@
 // One operation = its spec (method, path, role, schemas) + a plain core
 // function. operation() composes the shared middleware in a fixed order:
-// request context → problems → identity → JSON body → validation.
+// request context → problems → identity → JSON body or body stream → validation.
+import type { Readable } from 'node:stream';
 import middy from '@middy/core';
 import type { ALBEvent, ALBResult } from 'aws-lambda';
 import type { z } from 'zod';
@@ -10,6 +11,7 @@ import { identity } from './identity';
 import { jsonBody } from './json-body';
 import { problems } from './problems';
 import { requestContext } from './request-context';
+import { bufferedStreams, streamedBody } from './streams';
 import { validate } from './validate';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -23,6 +25,8 @@ export interface OperationSpec {
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
+  /** The body is not buffered: the core reads `bodyStream` (evidence uploads). */
+  streamBody?: true;
   success: { status: number; description: string; schema?: z.ZodType; headers?: readonly string[] };
   /** Problem statuses this operation can answer besides the common ones. */
   problems: readonly number[];
@@ -39,6 +43,8 @@ export interface OperationArgs<S extends OperationSpec> {
   identity: S['minRole'] extends Role ? Identity : undefined;
   event: ALBEvent;
   requestId: string;
+  /** The request body, for streamBody operations. */
+  bodyStream: S['streamBody'] extends true ? Readable : undefined;
 }
 
 export type OperationHandler = ((event: ALBEvent, context: object) => Promise<ALBResult>) & { spec: OperationSpec };
@@ -48,12 +54,14 @@ export function operation<S extends OperationSpec>(
   core: (args: OperationArgs<S>) => Promise<ALBResult>,
 ): OperationHandler {
   const run = (event: ALBEvent, context: OperationContext) =>
-    core({ ...context.input, identity: context.caller, event, requestId: context.requestId } as OperationArgs<S>);
+    core({ ...context.input, identity: context.caller, event, requestId: context.requestId, bodyStream: context.requestBody } as OperationArgs<S>);
   const handler = middy<ALBEvent, ALBResult, unknown, OperationContext>(run)
     .use(requestContext({ route: spec.path }))
+    .use(bufferedStreams())
     .use(problems());
   if (spec.minRole) handler.use(identity({ minRole: spec.minRole }));
   if (spec.body) handler.use(jsonBody());
+  if (spec.streamBody) handler.use(streamedBody());
   handler.use(validate(spec));
   return Object.assign(handler as unknown as OperationHandler, { spec });
 }

@@ -1,6 +1,7 @@
 // The same handlers, deployed as Lambda functions behind an ALB: the built
 // bundles take ALB events (lower-cased headers, raw query) and return results.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,5 +69,39 @@ describe('Lambda bundles', () => {
     expect(result.statusCode).toBe(200);
     expect(result.headers.etag).toBe('"1"');
     expect(JSON.parse(result.body)).toMatchObject({ id: 1, key: 'ACT-1', evidence: [] });
+  });
+
+  it('takes an upload from a base64 event body and answers a download as a base64 body', () => {
+    const bytes = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7919) % 256));
+    const boundary = 'lambda-boundary-7MA4YWxk';
+    const multipart = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="dump.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+      bytes,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const upload = event('POST', '/api/v1/actions/1/evidence', {
+      headers: { 'x-user': 'alice', 'x-role': 'member', 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body: multipart.toString('base64'),
+      isBase64Encoded: true,
+    });
+    const results = run(`
+      const { handler: upload } = await import('${join(process.cwd(), 'dist/lambda/evidence/upload.mjs')}');
+      const { handler: content } = await import('${join(process.cwd(), 'dist/lambda/evidence/content.mjs')}');
+      const stored = await upload(${JSON.stringify(upload)}, {});
+      const id = JSON.parse(stored.body).items[0].id;
+      const ranged = await content({ ...${JSON.stringify(event('GET', '/api/v1/evidence/0/content', { headers: { 'x-user': 'v', 'x-role': 'viewer', range: 'bytes=100-199' } }))}, path: '/api/v1/evidence/' + id + '/content' }, {});
+      const whole = await content({ ...${JSON.stringify(event('GET', '/api/v1/evidence/0/content', { headers: { 'x-user': 'v', 'x-role': 'viewer' } }))}, path: '/api/v1/evidence/' + id + '/content' }, {});
+      console.log(JSON.stringify({ stored, ranged, whole }));
+      process.exit(0);
+    `);
+    expect(results.stored.statusCode).toBe(201);
+    const [item] = JSON.parse(results.stored.body).items;
+    expect(item).toMatchObject({ action_id: 1, filename: 'dump.bin', size_bytes: 3000, sha256: createHash('sha256').update(bytes).digest('hex') });
+    expect(results.whole.statusCode).toBe(200);
+    expect(results.whole.isBase64Encoded).toBe(true);
+    expect(Buffer.from(results.whole.body, 'base64').equals(bytes)).toBe(true);
+    expect(results.whole.headers['content-disposition']).toBe('attachment; filename="dump.bin"');
+    expect(results.ranged.statusCode).toBe(206);
+    expect(Buffer.from(results.ranged.body, 'base64').equals(bytes.subarray(100, 200))).toBe(true);
   });
 });

@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../../handlers/index';
 import { config } from '../../lib/config';
 import { openPostgres, useDatabase } from '../../lib/db/database';
-import { migrate } from '../../lib/db/migrate';
+import { HEAD, migrate } from '../../lib/db/migrate';
 import { setDraining } from '../../lib/health';
 import { createHttpServer, type HttpServer } from '../../lib/http/server';
 import type { OperationHandler } from '../../lib/middleware/operation';
@@ -161,14 +161,14 @@ describe(`/health on ${ENGINE}`, () => {
   it('answers 503 while migrations are behind head, and 200 once they are applied', async () => {
     const behind = await get(port, '/health');
     expect(behind.status).toBe(503);
-    expect(behind.body).toMatchObject({ status: 'error', draining: false, database: { engine: ENGINE, reachable: true }, migrations: { applied: 0, head: 1 } });
+    expect(behind.body).toMatchObject({ status: 'error', draining: false, database: { engine: ENGINE, reachable: true }, migrations: { applied: 0, head: HEAD } });
 
     await migrate(fresh.db);
 
     const ready = await get(port, '/health');
     expect(ready.status).toBe(200);
     expect(ready.headers['cache-control']).toBe('no-store');
-    expect(ready.body).toMatchObject({ status: 'ok', draining: false, database: { engine: ENGINE, reachable: true }, migrations: { applied: 1, head: 1 } });
+    expect(ready.body).toMatchObject({ status: 'ok', draining: false, database: { engine: ENGINE, reachable: true }, migrations: { applied: HEAD, head: HEAD } });
     expect(ready.body.database.error).toBeUndefined();
   });
 
@@ -181,7 +181,7 @@ describe(`/health on ${ENGINE}`, () => {
       const took = performance.now() - started;
 
       expect(res.status).toBe(503);
-      expect(res.body).toMatchObject({ status: 'error', database: { engine: 'postgres', reachable: false, error: 'unreachable' }, migrations: { applied: null, head: 1 } });
+      expect(res.body).toMatchObject({ status: 'error', database: { engine: 'postgres', reachable: false, error: 'unreachable' }, migrations: { applied: null, head: HEAD } });
       expect(JSON.stringify(res.body)).not.toContain('secret-pw');
       expect(took).toBeLessThan(config().HEALTH_TIMEOUT_MS + 500);
     } finally {
@@ -446,7 +446,7 @@ describe(`the bundled server process on ${ENGINE}`, () => {
       }
       const health = await get(port, '/health', { agent });
       expect(health.status).toBe(200);
-      expect(health.body).toMatchObject({ status: 'ok', migrations: { applied: 1, head: 1 } });
+      expect(health.body).toMatchObject({ status: 'ok', migrations: { applied: HEAD, head: HEAD } });
 
       const signalled = performance.now();
       proc.child.kill('SIGTERM');

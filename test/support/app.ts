@@ -10,6 +10,9 @@ import { openPglite, openPostgres, useDatabase, type Database } from '../../lib/
 import { migrate } from '../../lib/db/migrate';
 import { createHttpServer, type HttpServer } from '../../lib/http/server';
 import { setDraining } from '../../lib/health';
+import { openLocalStore } from '../../lib/storage/local';
+import { useEvidenceStore } from '../../lib/storage/index';
+import type { EvidenceStore } from '../../lib/storage/store';
 
 export type Engine = 'pglite' | 'postgres';
 
@@ -87,21 +90,27 @@ export interface Reply<T = any> {
 export interface TestApp {
   engine: Engine;
   db: Database;
+  store: EvidenceStore;
   baseUrl: string;
   http: HttpServer;
   call<T = any>(method: string, path: string, options?: CallOptions): Promise<Reply<T>>;
   close(): Promise<void>;
 }
 
-export async function startApp(engine: Engine, options: { maxJsonBodyBytes?: number } = {}): Promise<TestApp> {
+export async function startApp(engine: Engine, options: { maxJsonBodyBytes?: number; store?: EvidenceStore } = {}): Promise<TestApp> {
   const fresh = await freshDatabase(engine);
   useDatabase(fresh.db);
+  // Evidence on local disk in a directory of its own unless the test brings a store (S3).
+  const evidenceDir = options.store ? undefined : await mkdtemp(join(tmpdir(), 'iat-evidence-'));
+  const store = options.store ?? openLocalStore(evidenceDir!);
+  useEvidenceStore(store);
   const http = createHttpServer({ routes, webRoot: join(process.cwd(), 'web'), maxJsonBodyBytes: options.maxJsonBodyBytes ?? 1024 * 1024, albIdleTimeoutS: 60 });
   const address = await http.listen(0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${address.port}`;
   return {
     engine,
     db: fresh.db,
+    store,
     baseUrl,
     http,
     async call(method, path, opts = {}) {
@@ -126,6 +135,7 @@ export async function startApp(engine: Engine, options: { maxJsonBodyBytes?: num
       await http.shutdown(1000);
       setDraining(false);
       await fresh.drop();
+      if (evidenceDir) await rm(evidenceDir, { recursive: true, force: true });
     },
   };
 }

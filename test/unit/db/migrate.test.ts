@@ -34,13 +34,16 @@ describe.each(ENGINES)('migrate on %s', (engine) => {
     expect(await tableExists(fresh.db, 'schema_migrations')).toBe(false);
   });
 
-  it('applies 0001 and records it with the checksum of its SQL', async () => {
-    expect(await migrate(fresh.db)).toEqual([1]);
+  it('applies every migration in order and records each with the checksum of its SQL', async () => {
+    expect(await migrate(fresh.db)).toEqual(MIGRATIONS.map((m) => m.id));
 
-    expect(await ledger(fresh.db)).toEqual([{ id: 1, name: '0001_actions', checksum: sha256(MIGRATIONS[0]!.sql), applied_at: expect.any(String) }]);
+    expect(await ledger(fresh.db)).toEqual(
+      MIGRATIONS.map((m) => ({ id: m.id, name: m.name, checksum: sha256(m.sql), applied_at: expect.any(String) })),
+    );
     expect(await tableExists(fresh.db, 'actions')).toBe(true);
+    expect(await tableExists(fresh.db, 'evidence_uploads')).toBe(true);
     expect(await appliedHead(fresh.db)).toBe(HEAD);
-    expect(HEAD).toBe(1);
+    expect(HEAD).toBe(MIGRATIONS.length);
   });
 
   it('applies nothing when run again and leaves the ledger as it was', async () => {
@@ -53,7 +56,7 @@ describe.each(ENGINES)('migrate on %s', (engine) => {
   it('refuses a migration changed after it was applied, naming it, and applies nothing after it', async () => {
     const before = await ledger(fresh.db);
     const edited: Migration = { ...MIGRATIONS[0]!, sql: `${MIGRATIONS[0]!.sql}\n-- a harmless-looking edit` };
-    const next: Migration = { id: 2, name: '0002_never', sql: 'CREATE TABLE never_created (id int)' };
+    const next: Migration = { id: HEAD + 1, name: 'next_never', sql: 'CREATE TABLE never_created (id int)' };
 
     const attempt = migrate(fresh.db, [edited, next]);
 
@@ -64,27 +67,27 @@ describe.each(ENGINES)('migrate on %s', (engine) => {
   });
 
   it('applies only a newly added migration', async () => {
-    const added: Migration = { id: 2, name: '0002_probe', sql: 'CREATE TABLE migrate_probe (id int PRIMARY KEY); INSERT INTO migrate_probe VALUES (1)' };
+    const added: Migration = { id: HEAD + 1, name: 'next_probe', sql: 'CREATE TABLE migrate_probe (id int PRIMARY KEY); INSERT INTO migrate_probe VALUES (1)' };
 
-    expect(await migrate(fresh.db, [...MIGRATIONS, added])).toEqual([2]);
-    expect(await appliedHead(fresh.db)).toBe(2);
-    expect((await ledger(fresh.db)).map((m) => m.name)).toEqual(['0001_actions', '0002_probe']);
+    expect(await migrate(fresh.db, [...MIGRATIONS, added])).toEqual([HEAD + 1]);
+    expect(await appliedHead(fresh.db)).toBe(HEAD + 1);
+    expect((await ledger(fresh.db)).map((m) => m.name)).toEqual([...MIGRATIONS.map((m) => m.name), 'next_probe']);
   });
 
   it('rolls a failing migration back entirely and does not record it', async () => {
-    const probe: Migration = { id: 2, name: '0002_probe', sql: 'CREATE TABLE migrate_probe (id int PRIMARY KEY); INSERT INTO migrate_probe VALUES (1)' };
-    const broken: Migration = { id: 3, name: '0003_broken', sql: 'CREATE TABLE half_done (id int); INSERT INTO migrate_probe VALUES (2); SELECT no_such_column FROM half_done' };
+    const probe: Migration = { id: HEAD + 1, name: 'next_probe', sql: 'CREATE TABLE migrate_probe (id int PRIMARY KEY); INSERT INTO migrate_probe VALUES (1)' };
+    const broken: Migration = { id: HEAD + 2, name: 'next_broken', sql: 'CREATE TABLE half_done (id int); INSERT INTO migrate_probe VALUES (2); SELECT no_such_column FROM half_done' };
 
     await expect(migrate(fresh.db, [...MIGRATIONS, probe, broken])).rejects.toThrow(/no_such_column/);
 
     expect(await tableExists(fresh.db, 'half_done')).toBe(false);
     expect((await fresh.db.query('SELECT id FROM migrate_probe')).rows).toEqual([{ id: 1 }]);
-    expect(await appliedHead(fresh.db)).toBe(2);
+    expect(await appliedHead(fresh.db)).toBe(HEAD + 1);
   });
 
   it('accepts a database ahead of this build (a newer task migrated first)', async () => {
     expect(await migrate(fresh.db, MIGRATIONS)).toEqual([]);
-    expect(await appliedHead(fresh.db)).toBe(2);
+    expect(await appliedHead(fresh.db)).toBe(HEAD + 1);
   });
 });
 
@@ -104,9 +107,10 @@ if (POSTGRES_URL) {
     it('lets every concurrent runner succeed and applies each migration once (advisory lock)', async () => {
       const runs = await Promise.all([migrate(fresh.db), migrate(second), migrate(fresh.db), migrate(second)]);
 
-      expect(runs.filter((applied) => applied.length > 0)).toEqual([[1]]);
-      expect(runs.flat()).toEqual([1]);
-      expect((await ledger(second)).map((m) => m.id)).toEqual([1]);
+      const all = MIGRATIONS.map((m) => m.id);
+      expect(runs.filter((applied) => applied.length > 0)).toEqual([all]);
+      expect(runs.flat()).toEqual(all);
+      expect((await ledger(second)).map((m) => m.id)).toEqual(all);
       expect(await appliedHead(fresh.db)).toBe(HEAD);
       expect(await appliedHead(second)).toBe(HEAD);
     });

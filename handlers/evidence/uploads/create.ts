@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { ActionId } from '../../../lib/domain/action-schema';
+import { displayFilename, Sha256, storedContentType } from '../../../lib/domain/evidence';
+import { config } from '../../../lib/config';
+import { database } from '../../../lib/db/database';
+import { createUpload, expireUploads } from '../../../lib/db/evidence';
+import { operation } from '../../../lib/middleware/operation';
+import { json } from '../../../lib/middleware/respond';
+import { HttpProblem } from '../../../lib/problems';
+import { evidenceStore } from '../../../lib/storage/index';
+import { deleteObjects } from '../../../lib/storage/store';
+
+const DirectUpload = z.object({
+  upload_id: z.uuid(),
+  method: z.literal('PUT'),
+  url: z.string(),
+  headers: z.record(z.string(), z.string()),
+  expires_at: z.iso.datetime(),
+  complete_path: z.string(),
+});
+
+const spec = {
+  method: 'POST',
+  path: '/api/v1/actions/{id}/evidence/uploads',
+  summary: 'Ask for a presigned PUT straight to S3 (S3 store only); then POST its complete_path',
+  minRole: 'member',
+  params: z.strictObject({ id: ActionId }),
+  body: z.strictObject({
+    filename: z.string(),
+    content_type: z.string().max(255).optional(),
+    size_bytes: z.number().int().positive(),
+    sha256: Sha256.optional(),
+  }),
+  success: { status: 201, description: 'Where and how to PUT the file', schema: DirectUpload },
+  problems: [400, 404, 413, 415, 422, 503],
+} as const;
+
+export const handler = operation(spec, async ({ params, body, identity }) => {
+  const store = evidenceStore();
+  const cfg = config();
+  if (!store.presigner) {
+    throw new HttpProblem(422, 'This deployment keeps evidence on local disk: upload through POST /api/v1/actions/{id}/evidence.', {
+      type: 'direct-upload-unavailable',
+      title: 'Direct upload unavailable',
+    });
+  }
+  const verdict = displayFilename(body.filename);
+  if (!verdict.ok) throw new HttpProblem(400, `filename: ${verdict.message}`, { errors: [{ path: 'filename', message: verdict.message }] });
+  if (body.size_bytes > cfg.EVIDENCE_MAX_BYTES) throw new HttpProblem(413, `Each file may be at most ${cfg.EVIDENCE_MAX_BYTES} bytes.`);
+
+  const db = await database();
+  // Uploads nobody completed in time: their rows and any objects go (reconcile does this too).
+  const stale = await expireUploads(db);
+  if (stale.length > 0) await deleteObjects(store, stale);
+
+  const contentType = storedContentType(body.content_type);
+  const upload = {
+    id: randomUUID(),
+    actionId: params.id,
+    filename: verdict.filename,
+    contentType,
+    sizeBytes: body.size_bytes,
+    sha256: body.sha256 ?? null,
+    storageKey: store.newKey(),
+    createdBy: identity.user,
+  };
+  if (!(await createUpload(db, upload, cfg.EVIDENCE_UPLOAD_TTL_S))) throw new HttpProblem(404, `Action ${params.id} does not exist.`);
+  const signed = await store.presigner.upload(upload.storageKey, { contentType, size: body.size_bytes }, cfg.EVIDENCE_UPLOAD_TTL_S);
+  return json(201, {
+    upload_id: upload.id,
+    method: signed.method,
+    url: signed.url,
+    headers: signed.headers,
+    expires_at: signed.expiresAt.toISOString(),
+    complete_path: `/api/v1/actions/${params.id}/evidence/uploads/${upload.id}/complete`,
+  });
+});
