@@ -28,7 +28,7 @@ const common = {
 };
 
 await rm('dist', { recursive: true, force: true });
-await build({ ...common, entryPoints: { server: 'bin/server.ts', migrate: 'bin/migrate.ts' }, outdir: 'dist', outExtension: { '.js': '.mjs' } });
+await build({ ...common, entryPoints: { server: 'bin/server.ts', migrate: 'bin/migrate.ts', 'evidence-reconcile': 'bin/evidence-reconcile.ts' }, outdir: 'dist', outExtension: { '.js': '.mjs' } });
 await build({
   ...common,
   entryPoints: ['handlers/lambda.ts', ...(await handlerEntries('handlers'))],
