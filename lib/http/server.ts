@@ -93,7 +93,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         return;
       }
       const event = toAlbEvent(req, body, target);
-      const result = await match.handler(event, { awsRequestId: randomUUID(), functionName: 'action-tracker' });
+      const result = await match.handler(event, { awsRequestId: randomUUID(), functionName: 'action-tracker', streamsResponses: true });
       writeResult(res, result, drainHeaders());
       return;
     }
