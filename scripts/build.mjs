@@ -3,6 +3,7 @@
 import { build } from 'esbuild';
 import { cp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { common } from './esbuild-options.mjs';
 
 const handlerEntries = async (dir) => {
   const out = [];
@@ -14,18 +15,6 @@ const handlerEntries = async (dir) => {
   return out;
 };
 
-const common = {
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  sourcemap: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-  // pg's optional native binding and PGlite's wasm assets stay external/as-is.
-  external: ['pg-native', '@electric-sql/pglite'],
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-};
 
 await rm('dist', { recursive: true, force: true });
 await build({ ...common, entryPoints: { server: 'bin/server.ts', migrate: 'bin/migrate.ts', 'evidence-reconcile': 'bin/evidence-reconcile.ts' }, outdir: 'dist', outExtension: { '.js': '.mjs' } });
