@@ -14,7 +14,7 @@ import { as, createAction, ENGINES, expectProblem, startApp, storedState, type C
 import { startS3, type RecordedRequest, type S3Fixture } from '../support/s3';
 
 // config() is read once per process (this file's fork) and cached: the limit must be in
-// the environment before anything calls it. 10 MiB: above the S3 driver's 8 MiB part
+// the environment before anything calls it. 10 MiB: above the S3 driver's 5 MiB part
 // size, so a 9 MiB file goes multipart, and an over-limit body stays cheap.
 const { LIMIT } = vi.hoisted(() => {
   const LIMIT = 10 * 1024 * 1024;
