@@ -125,8 +125,6 @@ async function storeOne(
   source.on('error', (error) => {
     if (!meter.destroyed) meter.destroy(error instanceof SourceError ? error : new UploadBroken('the upload stopped before the file ended'));
   });
-  // busboy reports a part cut short by the end of the body this way.
-  source.on('limit', () => meter.destroy(new UploadBroken('the file part is truncated')));
   source.pipe(meter);
   const key = options.store.newKey();
   const type = storedContentType(contentType);

@@ -708,23 +708,28 @@ describe.each(COMBOS)('evidence on $engine with the $driver store', ({ engine, d
       await expectNothingStored(before);
     });
 
+    /** Runs `act` while the store's temporary directory is a regular file (no temporary file can be created). */
+    async function withBrokenDisk<T>(act: () => Promise<T>): Promise<T> {
+      const partialDir = join(storeDir, '.partial');
+      await rm(partialDir, { recursive: true });
+      await writeFile(partialDir, 'not a directory');
+      try {
+        return await act();
+      } finally {
+        await rm(partialDir, { force: true });
+        await mkdir(partialDir, { mode: 0o700 });
+      }
+    }
+
     itOn('local', 'answers 503 storage-unavailable and stores nothing when the disk write fails; then works again', async () => {
       // Prepare: the store's temporary directory becomes a regular file, so no temporary file can be created.
       const action = await createAction(app);
       const bytes = randomBytes(MiB);
       const before = await snapshot();
       const partialDir = join(storeDir, '.partial');
-      await rm(partialDir, { recursive: true });
-      await writeFile(partialDir, 'not a directory');
 
       // Act
-      let failed;
-      try {
-        failed = await uploadRaw(action.id, bytes, { filename: 'disk.bin', contentType: 'application/octet-stream' });
-      } finally {
-        await rm(partialDir, { force: true });
-        await mkdir(partialDir, { mode: 0o700 });
-      }
+      const failed = await withBrokenDisk(() => uploadRaw(action.id, bytes, { filename: 'disk.bin', contentType: 'application/octet-stream' }));
       const afterFailure = await snapshot();
       const retried = await uploadRaw(action.id, bytes, { filename: 'disk.bin', contentType: 'application/octet-stream' });
 
@@ -743,18 +748,9 @@ describe.each(COMBOS)('evidence on $engine with the $driver store', ({ engine, d
       // Prepare
       const action = await createAction(app);
       const before = await snapshot();
-      const partialDir = join(storeDir, '.partial');
-      await rm(partialDir, { recursive: true });
-      await writeFile(partialDir, 'not a directory');
 
       // Act
-      let failed;
-      try {
-        failed = await uploadMultipart(action.id, [{ name: 'disk.bin', bytes: randomBytes(MiB) }]);
-      } finally {
-        await rm(partialDir, { force: true });
-        await mkdir(partialDir, { mode: 0o700 });
-      }
+      const failed = await withBrokenDisk(() => uploadMultipart(action.id, [{ name: 'disk.bin', bytes: randomBytes(MiB) }]));
 
       // Assess
       expect(expectProblem(failed, 503).type).toMatch(/\/storage-unavailable$/);
