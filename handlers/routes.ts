@@ -14,6 +14,7 @@ import { handler as completeDirectUpload } from './evidence/uploads/complete';
 import { handler as evidenceContent } from './evidence/content';
 import { handler as deleteEvidence } from './evidence/delete';
 import { handler as listDeletions } from './deletions/list';
+import { handler as me } from './me/get';
 
 export const operations = [
   health,
@@ -31,4 +32,5 @@ export const operations = [
   evidenceContent,
   deleteEvidence,
   listDeletions,
+  me,
 ];

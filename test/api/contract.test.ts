@@ -526,6 +526,19 @@ describe.each(ENGINES)('Actions API contract on %s', (engine) => {
     });
   });
 
+  describe('GET /api/v1/me', () => {
+    it.each(['viewer', 'member', 'lead', 'admin'] as const)('tells a %s who the identity headers say they are', async (role) => {
+      const res = await app.call('GET', '/api/v1/me', { as: as[role] });
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ user: as[role].user, role });
+      expect(res.headers.get('cache-control')).toBe('no-store');
+    });
+
+    it('answers 401 without identity headers (how the page learns no proxy sets them)', async () => {
+      expectProblem(await app.call('GET', '/api/v1/me', { as: null }), 401);
+    });
+  });
+
   // ----------------------------------------------------------------- list
 
   describe('GET /api/v1/actions', () => {

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { ROLES } from '../../lib/domain/roles';
+import { operation } from '../../lib/middleware/operation';
+import { json } from '../../lib/middleware/respond';
+
+const Me = z.object({ user: z.string(), role: z.enum(ROLES) });
+
+const spec = {
+  method: 'GET',
+  path: '/api/v1/me',
+  summary: 'Who the identity headers say the caller is (the page shows it and hides what the role may not do)',
+  minRole: 'viewer',
+  success: { status: 200, description: 'The caller', schema: Me },
+  problems: [],
+} as const;
+
+export const handler = operation(spec, async ({ identity }) => json(200, { user: identity.user, role: identity.role }));
