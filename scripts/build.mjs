@@ -1,9 +1,10 @@
-// esbuild: the server and migrate entry points, the single-Lambda router, and
-// one bundle per operation (each deployable as its own Lambda).
+// esbuild: the server and migrate entry points, the single-Lambda router,
+// one bundle per operation (each deployable as its own Lambda), and the web page.
 import { build } from 'esbuild';
-import { cp, readdir, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { common } from './esbuild-options.mjs';
+import { buildWeb } from './web-build.mjs';
 
 const handlerEntries = async (dir) => {
   const out = [];
@@ -25,4 +26,5 @@ await build({
   outdir: 'dist/lambda',
   outExtension: { '.js': '.mjs' },
 });
-await cp('web', 'dist/web', { recursive: true });
+// The page: bundled with hashed asset names (scripts/web-build.mjs).
+await buildWeb({ srcDir: 'web', outDir: 'dist/web' });
