@@ -3,12 +3,10 @@
 // is generated from the same objects.
 import { z } from 'zod';
 import { PRIORITIES, STATUSES } from './lifecycle';
+import { CONTROL, LIMITS, LINE_BREAK, TAG } from './field-rules';
 import { ROLES } from './roles';
 
-// C0/C1 controls other than tab and newline; NUL in particular, which
-// PostgreSQL text cannot hold.
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/u;
-const LINE_BREAK = /[\r\n\u2028\u2029]/u;
+export { LIMITS } from './field-rules';
 
 /** Length in code points, as PostgreSQL's char_length counts. */
 export function codePoints(value: string): number {
@@ -47,18 +45,6 @@ function clearable(rule: TextRule) {
   return z.union([z.null(), text(rule)]).transform((v) => (v === '' ? null : v));
 }
 
-export const LIMITS = {
-  title: 200,
-  description: 20_000,
-  owner: 64,
-  component: 64,
-  tags: 20,
-  tag: 32,
-  resolutionNotes: 20_000,
-  note: 2_000,
-} as const;
-
-const TAG = /^[\p{L}\p{N}][\p{L}\p{N}._:/+-]*$/u;
 
 export const tag = text({ min: 1, max: LIMITS.tag })
   .transform((v) => v.toLowerCase())

@@ -1,6 +1,6 @@
-// The page copies the API's field limits (web/src/validation.ts cannot import
-// zod) and builds its quick-status menu from the lifecycle table: both must
-// stay equal to the server's, or the page offers what the API refuses.
+// The page checks fields with the API's limits (lib/domain/field-rules.ts) and
+// builds its quick-status menu from the lifecycle table: its checks must agree
+// with the server's, or the page offers what the API refuses.
 import { describe, expect, it } from 'vitest';
 import { LIMITS as API_LIMITS } from '../../lib/domain/action-schema';
 import { decideTransition, STATUSES as API_STATUSES, TRANSITIONS } from '../../lib/domain/lifecycle';

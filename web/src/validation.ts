@@ -1,23 +1,10 @@
 // Inline checks that mirror the API's field rules, so most mistakes are caught
 // before a round trip. The server still decides.
 //
-// LIMITS is copied from lib/domain/action-schema.ts (that module imports zod,
-// too heavy for the page); a test keeps the two equal.
-export const LIMITS = {
-  title: 200,
-  description: 20_000,
-  owner: 64,
-  component: 64,
-  tags: 20,
-  tag: 32,
-  resolutionNotes: 20_000,
-  note: 2_000,
-} as const;
+// The limits and character rules are the API's own (lib/domain/field-rules.ts).
+import { CONTROL, LIMITS, LINE_BREAK, TAG } from '../../lib/domain/field-rules';
 
-// Same patterns as lib/domain/action-schema.ts.
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/u;
-const LINE_BREAK = /[\r\n\u2028\u2029]/u;
-const TAG = /^[\p{L}\p{N}][\p{L}\p{N}._:/+-]*$/u;
+export { LIMITS };
 
 /** Length in code points, as the API (and PostgreSQL) count. */
 export const codePoints = (value: string) => [...value].length;
