@@ -1,0 +1,165 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+
+  tags = merge({
+    Project     = var.name
+    Environment = var.env
+    ManagedBy   = "terraform"
+  }, var.tags)
+
+  ecr_repository_arn = "arn:${data.aws_partition.current.partition}:ecr:${var.region}:${local.account_id}:repository/${var.ecr_repository_name}"
+  ecr_repository_url = "${local.account_id}.dkr.ecr.${var.region}.${data.aws_partition.current.dns_suffix}/${var.ecr_repository_name}"
+
+  state_bucket_name = var.state_bucket_name != null ? var.state_bucket_name : "${var.name}-tfstate-${local.account_id}"
+  lock_table_name   = var.lock_table_name != null ? var.lock_table_name : "${var.name}-tfstate-lock"
+}
+
+################################################################################
+# Network
+################################################################################
+
+module "vpc" {
+  source = "./modules/vpc"
+
+  name                 = var.name
+  env                  = var.env
+  vpc_cidr             = var.vpc_cidr
+  availability_zones   = var.availability_zones
+  public_subnet_cidrs  = var.public_subnet_cidrs
+  private_subnet_cidrs = var.private_subnet_cidrs
+  single_nat_gateway   = var.single_nat_gateway
+}
+
+################################################################################
+# Evidence bucket
+################################################################################
+
+module "s3" {
+  source = "./modules/s3"
+
+  name        = var.name
+  env         = var.env
+  kms_key_arn = var.evidence_kms_key_arn
+}
+
+################################################################################
+# Load balancer
+################################################################################
+
+module "alb" {
+  source = "./modules/alb"
+
+  name                  = var.name
+  env                   = var.env
+  vpc_id                = module.vpc.vpc_id
+  public_subnet_ids     = module.vpc.public_subnet_ids
+  app_security_group_id = module.ecs.security_group_id
+  certificate_arn       = var.certificate_arn
+  access_logs_bucket    = var.access_logs_bucket
+  access_logs_prefix    = var.access_logs_prefix
+}
+
+################################################################################
+# Database
+################################################################################
+
+module "rds" {
+  source = "./modules/rds"
+
+  name                  = var.name
+  env                   = var.env
+  vpc_id                = module.vpc.vpc_id
+  private_subnet_ids    = module.vpc.private_subnet_ids
+  app_security_group_id = module.ecs.security_group_id
+  instance_class        = var.db_instance_class
+  multi_az              = var.multi_az
+  deletion_protection   = var.deletion_protection
+  apply_immediately     = var.apply_immediately
+  skip_final_snapshot   = var.skip_final_snapshot
+}
+
+################################################################################
+# Roles: task execution, task, GitHub deploy
+################################################################################
+
+module "iam" {
+  source = "./modules/iam"
+
+  name                               = var.name
+  env                                = var.env
+  evidence_bucket_arn                = module.s3.bucket_arn
+  database_url_secret_arn            = module.rds.database_url_secret_arn
+  github_repository                  = var.github_repository
+  create_github_oidc_provider        = var.create_github_oidc_provider
+  ecr_repository_arn                 = local.ecr_repository_arn
+  ecs_cluster_arn                    = module.ecs.cluster_arn
+  ecs_service_arn                    = module.ecs.service_arn
+  state_bucket_name                  = local.state_bucket_name
+  lock_table_name                    = local.lock_table_name
+  deploy_role_additional_policy_arns = var.deploy_role_additional_policy_arns
+}
+
+################################################################################
+# Logs and alarms
+################################################################################
+
+module "cloudwatch" {
+  source = "./modules/cloudwatch"
+
+  name                    = var.name
+  env                     = var.env
+  log_retention_days      = var.log_retention_days
+  alarm_emails            = var.alarm_emails
+  alb_arn_suffix          = module.alb.arn_suffix
+  target_group_arn_suffix = module.alb.target_group_arn_suffix
+  ecs_cluster_name        = module.ecs.cluster_name
+  ecs_service_name        = module.ecs.service_name
+  db_instance_identifier  = module.rds.instance_identifier
+}
+
+################################################################################
+# Service
+################################################################################
+
+module "ecs" {
+  source = "./modules/ecs"
+
+  name                     = var.name
+  env                      = var.env
+  region                   = var.region
+  docker_image             = var.docker_image
+  cpu_architecture         = var.cpu_architecture
+  task_cpu                 = var.task_cpu
+  task_memory              = var.task_memory
+  desired_count            = var.desired_count
+  autoscaling_min_capacity = var.autoscaling_min_capacity
+  autoscaling_max_capacity = var.autoscaling_max_capacity
+  vpc_id                   = module.vpc.vpc_id
+  private_subnet_ids       = module.vpc.private_subnet_ids
+  alb_security_group_id    = module.alb.security_group_id
+  target_group_arn         = module.alb.target_group_arn
+  alb_arn_suffix           = module.alb.arn_suffix
+  target_group_arn_suffix  = module.alb.target_group_arn_suffix
+  execution_role_arn       = module.iam.execution_role_arn
+  task_role_arn            = module.iam.task_role_arn
+  log_group_name           = module.cloudwatch.log_group_name
+  evidence_bucket_name     = module.s3.bucket_name
+  database_url_secret_arn  = module.rds.database_url_secret_arn
+}
+
+################################################################################
+# Bastion (optional)
+################################################################################
+
+module "bastion" {
+  source = "./modules/bastion"
+
+  name           = var.name
+  env            = var.env
+  enable_bastion = var.enable_bastion
+  vpc_id         = module.vpc.vpc_id
+  subnet_id      = module.vpc.private_subnet_ids[0]
+}

@@ -1,0 +1,40 @@
+output "arn" {
+  description = "ARN of the load balancer."
+  value       = aws_lb.this.arn
+}
+
+output "arn_suffix" {
+  description = "ARN suffix of the load balancer (CloudWatch dimension `LoadBalancer`)."
+  value       = aws_lb.this.arn_suffix
+}
+
+output "dns_name" {
+  description = "DNS name of the load balancer."
+  value       = aws_lb.this.dns_name
+}
+
+output "zone_id" {
+  description = "Route 53 hosted zone ID of the load balancer (for alias records)."
+  value       = aws_lb.this.zone_id
+}
+
+output "security_group_id" {
+  description = "ID of the load balancer's security group."
+  value       = aws_security_group.this.id
+}
+
+output "target_group_arn" {
+  description = "ARN of the app target group; available once a listener uses it, so an ECS service can attach to it."
+  value       = aws_lb_target_group.this.arn
+  depends_on  = [aws_lb_listener.http, aws_lb_listener.https]
+}
+
+output "target_group_arn_suffix" {
+  description = "ARN suffix of the target group (CloudWatch dimension `TargetGroup`, autoscaling resource label)."
+  value       = aws_lb_target_group.this.arn_suffix
+}
+
+output "https_enabled" {
+  description = "Whether the HTTPS listener exists (a certificate was given)."
+  value       = local.https
+}
