@@ -6,6 +6,7 @@ import type { Identity } from '../domain/roles';
 import { allowedSources, decideTransition, isFinished, type Priority, type Status } from '../domain/lifecycle';
 import type { Database, Queryable } from './database';
 import { encodeCursor, type ListPosition } from './cursor';
+import { EVIDENCE_JSON, jsonArray } from './json';
 
 /** An action rendered as the API's JSON text, with what the HTTP layer needs beside it. */
 export interface ActionDoc {
@@ -26,15 +27,8 @@ const actionJson = (a: string, extra = '') => `(SELECT row_to_json(r) FROM (SELE
 
 const ACTION_DOC = `a.id::text AS id, a.version, ${actionJson('a')}::text AS json`;
 
-const EVIDENCE_JSON = `(SELECT row_to_json(r) FROM (SELECT e.id, e.action_id, e.filename, e.content_type, e.size_bytes,
-  e.sha256, e.uploaded_by, api_time(e.uploaded_at) AS uploaded_at) r)`;
-
 const EVENT_JSON = `(SELECT row_to_json(r) FROM (SELECT e.id, e.action_id, api_time(e.at) AS at, e.actor, e.role, e.kind,
   e.from_status, e.to_status, e.changes, e.note) r)`;
-
-/** A JSON array of row_to_json texts, without json_agg's extra white space. */
-const jsonArray = (element: string, orderBy: string, from: string) =>
-  `('[' || coalesce((SELECT string_agg(${element}::text, ',' ORDER BY ${orderBy}) FROM ${from}), '') || ']')`;
 
 interface DocRow {
   id: string;

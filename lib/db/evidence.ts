@@ -3,6 +3,7 @@
 // deleting rows hands back the keys whose objects must go after the commit.
 import type { Identity } from '../domain/roles';
 import type { Database, Queryable } from './database';
+import { EVIDENCE_JSON, jsonArray } from './json';
 
 /** A file already in storage, measured on its way there. */
 export interface StoredFile {
@@ -23,8 +24,6 @@ export interface EvidenceRecord {
   sha256: string;
   storageKey: string;
 }
-
-const EVIDENCE_COLUMNS = `e.id, e.action_id, e.filename, e.content_type, e.size_bytes, e.sha256, e.uploaded_by, api_time(e.uploaded_at) AS uploaded_at`;
 
 /** The evidence summary an event keeps: enough to know what was added or removed. */
 const EVENT_SUMMARY = (e: string) => `jsonb_build_object('id', ${e}.id, 'filename', ${e}.filename, 'size_bytes', ${e}.size_bytes, 'sha256', ${e}.sha256)`;
@@ -48,9 +47,7 @@ WITH a AS (
   SELECT e.action_id, $3, $4, 'evidence_added', jsonb_build_object('evidence', jsonb_build_array(NULL, ${EVENT_SUMMARY('e')}))
   FROM e ORDER BY e.id
 )
-SELECT ('[' || coalesce(string_agg((SELECT row_to_json(r) FROM (SELECT ${EVIDENCE_COLUMNS}) r)::text, ',' ORDER BY e.id), '') || ']') AS items,
-       count(*)::int AS n
-FROM e`;
+SELECT ${jsonArray(EVIDENCE_JSON, 'e.id', 'e')} AS items, (SELECT count(*)::int FROM e) AS n`;
 
 /** Records stored files on an action; undefined when the action does not exist (the caller then deletes the objects). */
 export async function insertEvidence(db: Queryable, actionId: number, files: readonly StoredFile[], who: Identity): Promise<string | undefined> {
@@ -74,9 +71,7 @@ export async function actionExists(db: Queryable, actionId: number): Promise<boo
 /** The action's evidence as a JSON array, or undefined when the action does not exist. */
 export async function listEvidence(db: Queryable, actionId: number): Promise<string | undefined> {
   const { rows } = await db.query<{ items: string | null }>(
-    `SELECT (SELECT '[' || coalesce(string_agg((SELECT row_to_json(r) FROM (SELECT ${EVIDENCE_COLUMNS}) r)::text, ',' ORDER BY e.id), '') || ']'
-             FROM evidence e WHERE e.action_id = a.id) AS items
-     FROM actions a WHERE a.id = $1`,
+    `SELECT ${jsonArray(EVIDENCE_JSON, 'e.id', 'evidence e WHERE e.action_id = a.id')} AS items FROM actions a WHERE a.id = $1`,
     [actionId],
   );
   return rows[0]?.items ?? undefined;

@@ -69,32 +69,29 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const target = splitTarget(req.url ?? '/');
     const match = router.match(method, target.path);
 
-    if (match.kind === 'operation' && match.handler.spec.streamBody) {
-      const event = toAlbEvent(req, EMPTY, target);
-      const context: StreamingSeam = { requestBody: req, streamsResponses: true };
+    if (match.kind === 'operation') {
+      // A streamBody operation reads the socket itself; any other gets its body buffered into the event.
+      const streaming = match.handler.spec.streamBody === true;
+      let body: Buffer = EMPTY;
+      if (!streaming) {
+        try {
+          body = await readBody(req, options.maxJsonBodyBytes);
+        } catch (error) {
+          if (!(error instanceof BodyTooLarge)) throw error;
+          const problem = new HttpProblem(413, `The body is larger than ${options.maxJsonBodyBytes} bytes.`);
+          const answer = { method, path: target.path, route: match.handler.spec.path, requestIdHeader: header(req, 'x-request-id'), durationMs: elapsed(started) };
+          writeResult(res, problemAnswer(problem, answer), { ...drainHeaders(), connection: 'close' });
+          return;
+        }
+      }
+      const event = toAlbEvent(req, body, target);
+      const context: StreamingSeam = { streamsResponses: true, ...(streaming ? { requestBody: req } : {}) };
       const result = await match.handler(event, { awsRequestId: randomUUID(), functionName: 'action-tracker', ...context });
       // An answer given before the body was read (401, 413, 503): the client is told to
       // close, and the rest of its body is discarded for a moment so it can read the answer.
       const unread = !req.complete;
       writeResult(res, result, unread ? { ...drainHeaders(), connection: 'close' } : drainHeaders());
       if (unread) discardRest(req);
-      return;
-    }
-
-    if (match.kind === 'operation') {
-      let body: Buffer;
-      try {
-        body = await readBody(req, options.maxJsonBodyBytes);
-      } catch (error) {
-        if (!(error instanceof BodyTooLarge)) throw error;
-        const problem = new HttpProblem(413, `The body is larger than ${options.maxJsonBodyBytes} bytes.`);
-        const answer = { method, path: target.path, route: match.handler.spec.path, requestIdHeader: header(req, 'x-request-id'), durationMs: elapsed(started) };
-        writeResult(res, problemAnswer(problem, answer), { ...drainHeaders(), connection: 'close' });
-        return;
-      }
-      const event = toAlbEvent(req, body, target);
-      const result = await match.handler(event, { awsRequestId: randomUUID(), functionName: 'action-tracker', streamsResponses: true });
-      writeResult(res, result, drainHeaders());
       return;
     }
 
