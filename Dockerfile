@@ -30,6 +30,7 @@ COPY scripts ./scripts
 COPY bin ./bin
 COPY lib ./lib
 COPY handlers ./handlers
+COPY app ./app
 COPY web ./web
 RUN npm run build
 

@@ -5,8 +5,8 @@
 // --fix, refused, or objects that could not be deleted), 2 no report (usage,
 // configuration, database behind the migrations, database or store failing).
 import { pino } from 'pino';
-import { config, ConfigError } from '../lib/config';
-import { configureLogger } from '../lib/log';
+import { ConfigError, loadConfig } from '../lib/config';
+import { createLogger } from '../lib/log';
 import { openDatabase } from '../lib/db/database';
 import { appliedHead, HEAD } from '../lib/db/migrate';
 import { openEvidenceStore } from '../lib/storage/index';
@@ -56,17 +56,17 @@ async function main(): Promise<number> {
     await write(process.stderr, `${(error as Error).message}\n${USAGE}\n`);
     return 2;
   }
-  const cfg = config();
+  const cfg = loadConfig();
   // stdout carries the report alone.
-  configureLogger(cfg.LOG_LEVEL, pino.destination({ dest: 2, sync: true }));
-  const db = await openDatabase(cfg);
+  const logger = createLogger(cfg.LOG_LEVEL, pino.destination({ dest: 2, sync: true }));
+  const db = await openDatabase(cfg, logger);
   try {
     const head = await appliedHead(db);
     if (head < HEAD) {
       await write(process.stderr, `evidence reconcile: the database is at migration ${head}, this build needs ${HEAD}; run \`npm run migrate\` first\n`);
       return 2;
     }
-    const store = openEvidenceStore(cfg);
+    const store = await openEvidenceStore(cfg);
     const report = await reconcile(db, store, options);
     await write(process.stdout, `${JSON.stringify(report, null, 2)}\n`);
     await write(process.stderr, `${summary(report)}\n`);

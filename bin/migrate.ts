@@ -1,10 +1,12 @@
 // `npm run migrate`: applies pending migrations and reports the head.
-import { config, ConfigError } from '../lib/config';
+import { ConfigError, loadConfig } from '../lib/config';
 import { openDatabase } from '../lib/db/database';
 import { appliedHead, migrate } from '../lib/db/migrate';
+import { createLogger } from '../lib/log';
 
 async function main() {
-  const db = await openDatabase(config());
+  const config = loadConfig();
+  const db = await openDatabase(config, createLogger(config.LOG_LEVEL));
   try {
     const applied = await migrate(db);
     const head = await appliedHead(db);

@@ -1,8 +1,7 @@
 import { version } from '../package.json';
 import { buildOpenApi } from '../lib/openapi';
-import { operation } from '../lib/middleware/operation';
-import { jsonText } from '../lib/middleware/respond';
-import { operations } from './routes';
+import { operation, type OperationSpec } from '../lib/operation/operation';
+import { json } from '../lib/operation/results';
 
 const spec = {
   method: 'GET',
@@ -12,9 +11,11 @@ const spec = {
   problems: [],
 } as const;
 
-let document: string | undefined;
+// Built once per app (its list of operations), on the first request.
+const documents = new WeakMap<readonly OperationSpec[], string>();
 
-export const handler = operation(spec, async () => {
-  document ??= JSON.stringify(buildOpenApi([...operations.map((o) => o.spec), spec], version));
-  return jsonText(200, document, { 'cache-control': 'public, max-age=300' });
+export default operation(spec, async ({ specs }) => {
+  let document = documents.get(specs);
+  if (document === undefined) documents.set(specs, (document = JSON.stringify(buildOpenApi(specs, version))));
+  return { statusCode: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, max-age=300' }, body: document, isBase64Encoded: false };
 });

@@ -1,6 +1,7 @@
 // The one place that reads process.env. Every variable the service understands
 // is declared here once, with its default and its rule; the README table and
-// (later) the task definition are checked against this list.
+// the task definitions (Terraform, CDK) are checked against this list. Entry
+// points call loadConfig() once and pass the result down.
 import { z } from 'zod';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -19,7 +20,12 @@ export const SETTINGS = {
   },
   DATA_DIR: { schema: z.string().min(1), default: './data', doc: 'Directory for the embedded database (and local evidence)' },
   DB_POOL_MAX: { schema: int(1, 200), default: '10', doc: 'Maximum PostgreSQL connections per process' },
-  DB_STATEMENT_TIMEOUT_MS: { schema: int(100, 600_000), default: '15000', doc: 'Server-side statement timeout for PostgreSQL' },
+  DB_STATEMENT_TIMEOUT_MS: { schema: int(100, 600_000), default: '5000', doc: 'Server-side statement timeout for PostgreSQL' },
+  DB_QUERY_TIMEOUT_MS: {
+    schema: int(200, 610_000),
+    default: '6000',
+    doc: 'Client-side bound on each query and on the wait for a connection: a silent network answers 503 after it (above DB_STATEMENT_TIMEOUT_MS)',
+  },
   MIGRATE_ON_START: { schema: bool, default: 'true', doc: 'Apply pending migrations when the server starts' },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -84,6 +90,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (cfg.EVIDENCE_KMS_KEY_ID && cfg.EVIDENCE_SSE !== 'aws:kms') {
     throw new ConfigError(`configuration: EVIDENCE_KMS_KEY_ID needs EVIDENCE_SSE=aws:kms (got EVIDENCE_SSE=${JSON.stringify(cfg.EVIDENCE_SSE)})`);
   }
+  if (cfg.DB_QUERY_TIMEOUT_MS <= cfg.DB_STATEMENT_TIMEOUT_MS) {
+    // The server's own timeout must fire first while it still answers: it cancels the query cleanly.
+    throw new ConfigError(
+      `configuration: DB_QUERY_TIMEOUT_MS must be above DB_STATEMENT_TIMEOUT_MS (got ${cfg.DB_QUERY_TIMEOUT_MS} and ${cfg.DB_STATEMENT_TIMEOUT_MS})`,
+    );
+  }
   return cfg;
 }
 
@@ -91,11 +103,4 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 export function redactUrl(url: string): string {
   // Up to the last '@': a password may hold an unencoded '@' or '/', and the user may be empty.
   return url.replace(/(\/\/[^:/@]*:).*@/, '$1***@');
-}
-
-let current: Config | undefined;
-/** The process configuration, parsed on first use. */
-export function config(): Config {
-  current ??= loadConfig();
-  return current;
 }

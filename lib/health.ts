@@ -2,11 +2,14 @@
 import { appliedHead, HEAD } from './db/migrate';
 import type { Database } from './db/database';
 
-let draining = false;
-
-/** From SIGTERM on, /health answers 503 so the load balancer stops sending traffic. */
-export function setDraining(value: boolean): void {
-  draining = value;
+/**
+ * The process's own state, beside the database's: draining from SIGTERM on,
+ * failed once an error escaped every handler (the process is then on its way
+ * out). Either makes /health answer 503 so the load balancer stops sending.
+ */
+export class Health {
+  draining = false;
+  failed = false;
 }
 
 export interface HealthReport {
@@ -18,12 +21,12 @@ export interface HealthReport {
 }
 
 /** Checks the database within `timeoutMs`; never hangs the caller. */
-export async function checkHealth(db: () => Promise<Database>, version: string, timeoutMs: number): Promise<HealthReport> {
+export async function checkHealth(db: Database, health: Health, version: string, timeoutMs: number): Promise<HealthReport> {
   const report: HealthReport = {
     status: 'error',
     version,
-    draining,
-    database: { engine: null, reachable: false },
+    draining: health.draining,
+    database: { engine: db.engine, reachable: false },
     migrations: { applied: null, head: HEAD },
   };
   let timer: NodeJS.Timeout | undefined;
@@ -31,9 +34,7 @@ export async function checkHealth(db: () => Promise<Database>, version: string, 
     timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
   });
   try {
-    const conn = await Promise.race([db(), timeout]);
-    report.database.engine = conn.engine;
-    report.migrations.applied = await Promise.race([appliedHead(conn), timeout]);
+    report.migrations.applied = await Promise.race([appliedHead(db), timeout]);
     report.database.reachable = true;
   } catch (error) {
     // The reason is for operators reading the check; it carries no SQL or credentials.
@@ -43,6 +44,6 @@ export async function checkHealth(db: () => Promise<Database>, version: string, 
   }
   // Ahead of this build is fine (a newer task migrated during a rolling deploy).
   const atHead = report.migrations.applied !== null && report.migrations.applied >= HEAD;
-  report.status = report.database.reachable && atHead && !draining ? 'ok' : 'error';
+  report.status = report.database.reachable && atHead && !health.draining && !health.failed ? 'ok' : 'error';
   return report;
 }

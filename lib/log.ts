@@ -1,43 +1,33 @@
-// JSON logs on stdout (pino). One access line per request; errors with their
-// stack stay in the log, never in a response.
-import { config } from './config';
-import { pino, type Logger, type DestinationStream, type LevelWithSilent } from 'pino';
+// JSON logs on stdout (pino). The process creates one root logger and passes
+// it down; each request gets a child bound to its request id and route. Errors
+// keep their stack in the log and never reach a response.
+import { pino, type DestinationStream, type LevelWithSilent, type Logger } from 'pino';
 
-let logger: Logger | undefined;
+export type { Logger } from 'pino';
 
-export function configureLogger(level: LevelWithSilent, destination?: DestinationStream): Logger {
-  logger = pino(
+export function createLogger(level: LevelWithSilent, destination?: DestinationStream): Logger {
+  return pino(
     {
       level,
       base: { service: 'action-tracker' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      // Belt and braces: identity and credential headers never reach a log line.
       serializers: { err: safeError },
+      // Belt and braces: credentials never reach a log line, whoever logs them.
       redact: { paths: ['*.authorization', '*.cookie', '*.password', '*.connectionString'], censor: '[redacted]' },
     },
     destination,
   );
-  return logger;
 }
 
-export function log(): Logger {
-  logger ??= configureLogger(config().LOG_LEVEL);
-  return logger;
-}
+/** A logger that writes nothing (tests, tools that print their own report). */
+export const silentLogger = (): Logger => pino({ level: 'silent' });
 
 export interface AccessRecord {
-  request_id: string;
-  user?: string;
-  role?: string;
   method: string;
   route: string;
   status: number;
   duration_ms: number;
-}
-
-export function accessLog(record: AccessRecord): void {
-  log().info(record, 'request');
 }
 
 /**
@@ -46,7 +36,7 @@ export function accessLog(record: AccessRecord): void {
  */
 export function safeError(error: unknown, depth = 0): Record<string, unknown> {
   if (!(error instanceof Error)) return { message: String(error) };
-  const e = error as Error & { code?: unknown; routine?: unknown; severity?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  const e = error as Error & { code?: unknown; routine?: unknown; $metadata?: { httpStatusCode?: unknown } };
   const status = e.$metadata?.httpStatusCode;
   return {
     type: e.name,

@@ -1,9 +1,11 @@
 // The machine-readable contract, generated from the very schemas the handlers
-// validate with, so it cannot drift from what the service accepts.
+// validate with and answer with, and from the problem catalog, so it cannot
+// drift from what the service accepts and sends.
 import { z } from 'zod';
 import { Problem } from './domain/action-schema';
-import { PROBLEM_TYPES, type ProblemStatus } from './problems';
-import type { OperationSpec } from './middleware/operation';
+import { commonProblems, type OperationSpec, type ResponseSpec } from './operation/operation';
+import { headerName } from './operation/validate';
+import { PROBLEM_BASE, PROBLEMS, type ProblemSlug } from './problems';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -12,11 +14,11 @@ const schemaOf = (schema: z.ZodType, io: 'input' | 'output'): JsonSchema => {
   return rest;
 };
 
-function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): JsonSchema[] {
+function parameters(schema: z.ZodType | undefined, where: 'path' | 'query' | 'header'): JsonSchema[] {
   if (!schema) return [];
   const json = schemaOf(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
   return Object.entries(json.properties ?? {}).map(([name, property]) => ({
-    name,
+    name: where === 'header' ? headerName(name) : name,
     in: where,
     required: where === 'path' || (json.required ?? []).includes(name),
     ...(typeof property.description === 'string' ? { description: property.description } : {}),
@@ -24,29 +26,40 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): Jso
   }));
 }
 
+function response(answer: ResponseSpec): JsonSchema {
+  return {
+    description: answer.description,
+    ...(answer.schema ? { content: { 'application/json': { schema: schemaOf(answer.schema, 'output') } } } : {}),
+    ...(answer.headers ? { headers: Object.fromEntries(answer.headers.map((h) => [h, { schema: { type: 'string' } }])) } : {}),
+  };
+}
+
+/** Every problem an operation may answer: those its spec names and those that come with what it takes. */
+export function problemsOf(spec: OperationSpec): ProblemSlug[] {
+  return [...new Set([...commonProblems(spec), ...spec.problems])];
+}
+
 export function buildOpenApi(specs: readonly OperationSpec[], version: string): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const spec of specs) {
-    const common: ProblemStatus[] = spec.minRole ? [401, 403] : [];
-    const problemCodes = [...new Set([...common, ...spec.problems, ...(spec.body ? [413] : [])])].sort() as ProblemStatus[];
-    const responses: Record<string, JsonSchema> = {
-      [spec.success.status]: {
-        description: spec.success.description,
-        ...(spec.success.schema ? { content: { 'application/json': { schema: schemaOf(spec.success.schema, 'output') } } } : {}),
-        ...(spec.success.headers ? { headers: Object.fromEntries(spec.success.headers.map((h) => [h, { schema: { type: 'string' } }])) } : {}),
-      },
-    };
-    for (const code of problemCodes) {
-      const entry = PROBLEM_TYPES[code];
-      responses[code] = {
-        description: entry ? entry[1] : 'Problem',
+    const responses: Record<string, JsonSchema> = { [spec.success.status]: response(spec.success) };
+    for (const alternative of spec.alternatives ?? []) responses[alternative.status] = response(alternative);
+    const byStatus = new Map<number, ProblemSlug[]>();
+    for (const slug of problemsOf(spec)) {
+      const status = PROBLEMS[slug].status;
+      byStatus.set(status, [...(byStatus.get(status) ?? []), slug]);
+    }
+    for (const [status, slugs] of [...byStatus].sort(([a], [b]) => a - b)) {
+      responses[status] ??= {
+        description: slugs.map((s) => PROBLEMS[s].title).join('; '),
+        'x-problem-types': slugs.map((s) => PROBLEM_BASE + s),
         content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
       };
     }
     (paths[spec.path] ??= {})[spec.method.toLowerCase()] = {
       summary: spec.summary,
       ...(spec.minRole ? { 'x-min-role': spec.minRole, security: [{ user: [], role: [] }] } : { security: [] }),
-      parameters: [...parameters(spec.params, 'path'), ...parameters(spec.query, 'query')],
+      parameters: [...parameters(spec.params, 'path'), ...parameters(spec.query, 'query'), ...parameters(spec.headers, 'header')],
       ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(spec.body, 'input') } } } } : {}),
       ...(spec.streamBody ? { requestBody: { required: true, content: STREAMED_BODY } } : {}),
       responses,

@@ -1,26 +1,43 @@
-// One family of HTTP errors, serialized in one place as RFC 9457 problem
-// details. Only messages of errors below 500 reach the client.
+// One catalog of the problems this API answers, keyed by slug: each type URI,
+// status and title is written here once, and the README lists the same table
+// (a test keeps them in step). Errors carry their problem: an HttpProblem, or a
+// lower layer's error with toProblem(), so the middleware that serializes them
+// knows no storage class or database code.
 import type { ALBResult } from 'aws-lambda';
 
 export const PROBLEM_BASE = 'https://infra-action-tracker.dev/problems/';
 
-export const PROBLEM_TYPES = {
-  400: ['validation', 'Invalid request'],
-  401: ['unauthenticated', 'Missing or invalid identity'],
-  403: ['forbidden', 'Not allowed for this role'],
-  404: ['not-found', 'Not found'],
-  405: ['method-not-allowed', 'Method not allowed'],
-  409: ['invalid-transition', 'Conflict with the current state'],
-  412: ['stale-version', 'Version mismatch'],
-  413: ['too-large', 'Request body too large'],
-  415: ['unsupported-media-type', 'Unsupported content type'],
-  416: ['range-not-satisfiable', 'Range not satisfiable'],
-  422: ['business-rule', 'Business rule violated'],
-  500: ['internal', 'Internal error'],
-  503: ['unavailable', 'Service unavailable'],
-} as const satisfies Record<number, readonly [string, string]>;
+interface ProblemType {
+  status: number;
+  title: string;
+  /** When it is answered: the README's words. */
+  when: string;
+}
 
-export type ProblemStatus = keyof typeof PROBLEM_TYPES;
+export const PROBLEMS = {
+  validation: { status: 400, title: 'Invalid request', when: 'a path, query, header or body field is wrong; `errors[]` names each' },
+  'malformed-json': { status: 400, title: 'Malformed JSON', when: 'the body is not JSON' },
+  'invalid-upload': { status: 400, title: 'Invalid upload', when: 'an evidence upload is empty, unnamed, has another field, or is cut short' },
+  unauthenticated: { status: 401, title: 'Missing or invalid identity', when: 'no identity, or one that does not parse' },
+  forbidden: { status: 403, title: 'Not allowed for this role', when: 'the role is below what the operation or transition needs' },
+  'not-found': { status: 404, title: 'Not found', when: 'no such route or resource' },
+  'evidence-file-missing': { status: 404, title: 'File missing', when: 'an evidence row whose object is gone from storage' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed', when: 'a known path with another method; `Allow` lists the methods' },
+  'invalid-transition': { status: 409, title: 'Conflict with the current state', when: 'the lifecycle does not allow that status change' },
+  'upload-incomplete': { status: 409, title: 'Upload incomplete', when: 'a direct upload is completed before its PUT arrived' },
+  'stale-version': { status: 412, title: 'Version mismatch', when: '`If-Match` names another version; `ETag` carries the current one' },
+  'too-large': { status: 413, title: 'Request body too large', when: 'a JSON body or an evidence file above its limit' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported content type', when: 'a body in a type the operation does not take' },
+  'range-not-satisfiable': { status: 416, title: 'Range not satisfiable', when: 'a download range outside the file' },
+  'resolution-notes-required': { status: 422, title: 'Resolution notes required', when: 'resolving or closing without notes' },
+  'direct-upload-unavailable': { status: 422, title: 'Direct upload unavailable', when: 'a direct upload asked of the local-disk store' },
+  'upload-mismatch': { status: 422, title: 'Upload mismatch', when: 'a direct upload whose size or SHA-256 differs from the declared one' },
+  internal: { status: 500, title: 'Internal error', when: 'a bug; the detail only says to quote the request id' },
+  unavailable: { status: 503, title: 'Service unavailable', when: 'the database is unreachable, too slow, or the service is draining' },
+  'storage-unavailable': { status: 503, title: 'Evidence storage unavailable', when: 'the evidence store failed; nothing was stored' },
+} as const satisfies Record<string, ProblemType>;
+
+export type ProblemSlug = keyof typeof PROBLEMS;
 
 export interface FieldError {
   path: string;
@@ -30,27 +47,26 @@ export interface FieldError {
 interface ProblemOptions {
   errors?: FieldError[];
   headers?: Record<string, string>;
-  /** A more precise slug than the status's default (e.g. `malformed-json`). */
-  type?: string;
-  title?: string;
   cause?: unknown;
 }
 
 export class HttpProblem extends Error {
   override name = 'HttpProblem';
-  readonly status: ProblemStatus;
+  readonly slug: ProblemSlug;
+  readonly status: number;
   readonly errors?: FieldError[];
   readonly headers?: Record<string, string>;
-  readonly type?: string;
-  readonly title?: string;
 
-  constructor(status: ProblemStatus, detail: string, options: ProblemOptions = {}) {
+  constructor(slug: ProblemSlug, detail: string, options: ProblemOptions = {}) {
     super(detail, { cause: options.cause });
-    this.status = status;
+    this.slug = slug;
+    this.status = PROBLEMS[slug].status;
     this.errors = options.errors;
     this.headers = options.headers;
-    this.type = options.type;
-    this.title = options.title;
+  }
+
+  get title(): string {
+    return PROBLEMS[this.slug].title;
   }
 
   /** Whether the message may be shown to a client. */
@@ -59,20 +75,33 @@ export class HttpProblem extends Error {
   }
 }
 
+/** A lower layer's error that knows which problem it means (storage down, a value the database refused). */
+export interface CarriesProblem {
+  toProblem(): HttpProblem;
+}
+
+/** The problem an error stands for, or undefined for an unknown error (a bug: 500). */
+export function problemOf(error: unknown): HttpProblem | undefined {
+  if (error instanceof HttpProblem) return error;
+  const candidate = error as Partial<CarriesProblem> | null;
+  return typeof candidate?.toProblem === 'function' ? candidate.toProblem() : undefined;
+}
+
 export interface ProblemContext {
   requestId: string;
   instance: string;
 }
 
-/** Serializes any error; unknown errors become an opaque 500. */
+const HIDDEN_DETAIL = 'The server could not complete the request; quote the request id when reporting it.';
+
+/** Serializes any error as application/problem+json; unknown errors become an opaque 500. */
 export function problemResult(error: unknown, ctx: ProblemContext): ALBResult {
-  const problem = error instanceof HttpProblem ? error : new HttpProblem(500, 'Internal error');
-  const [slug, defaultTitle] = PROBLEM_TYPES[problem.status];
+  const problem = problemOf(error) ?? new HttpProblem('internal', 'Internal error');
   const body = {
-    type: PROBLEM_BASE + (problem.type ?? slug),
-    title: problem.title ?? defaultTitle,
+    type: PROBLEM_BASE + problem.slug,
+    title: problem.title,
     status: problem.status,
-    detail: problem.expose ? problem.message : 'The server could not complete the request; quote the request id when reporting it.',
+    detail: problem.expose ? problem.message : HIDDEN_DETAIL,
     instance: ctx.instance,
     request_id: ctx.requestId,
     ...(problem.errors ? { errors: problem.errors } : {}),
@@ -84,4 +113,11 @@ export function problemResult(error: unknown, ctx: ProblemContext): ALBResult {
     body: JSON.stringify(body),
     isBase64Encoded: false,
   };
+}
+
+/** The slug of a problem type URI of this API, or undefined. */
+export function slugOf(type: string): ProblemSlug | undefined {
+  if (!type.startsWith(PROBLEM_BASE)) return undefined;
+  const slug = type.slice(PROBLEM_BASE.length);
+  return Object.hasOwn(PROBLEMS, slug) ? (slug as ProblemSlug) : undefined;
 }

@@ -1,10 +1,8 @@
 import { z } from 'zod';
 import { Action, ActionFields } from '../../lib/domain/action-schema';
 import { createAction } from '../../lib/db/actions';
-import { database } from '../../lib/db/database';
-import { etag } from '../../lib/middleware/conditional';
-import { operation } from '../../lib/middleware/operation';
-import { jsonText } from '../../lib/middleware/respond';
+import { operation } from '../../lib/operation/operation';
+import { etag, json } from '../../lib/operation/results';
 
 const spec = {
   method: 'POST',
@@ -20,10 +18,10 @@ const spec = {
     tags: ActionFields.tags.default([]),
   }),
   success: { status: 201, description: 'The new action', schema: Action, headers: ['Location', 'ETag'] },
-  problems: [400, 415],
+  problems: [],
 } as const;
 
-export const handler = operation(spec, async ({ body, identity }) => {
-  const doc = await createAction(await database(), body, identity);
-  return jsonText(201, doc.json, { location: `/api/v1/actions/${doc.id}`, etag: etag(doc.version) });
+export default operation(spec, async ({ db, body, identity }) => {
+  const action = await createAction(db, body, identity);
+  return json(201, action, { location: `/api/v1/actions/${action.id}`, etag: etag(action.version) });
 });

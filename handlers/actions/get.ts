@@ -1,10 +1,8 @@
 import { z } from 'zod';
 import { ActionId, ActionWithEvidence } from '../../lib/domain/action-schema';
 import { getAction } from '../../lib/db/actions';
-import { database } from '../../lib/db/database';
-import { etag } from '../../lib/middleware/conditional';
-import { operation } from '../../lib/middleware/operation';
-import { jsonText } from '../../lib/middleware/respond';
+import { operation } from '../../lib/operation/operation';
+import { etag, json } from '../../lib/operation/results';
 import { HttpProblem } from '../../lib/problems';
 
 const spec = {
@@ -14,11 +12,11 @@ const spec = {
   minRole: 'viewer',
   params: z.strictObject({ id: ActionId }),
   success: { status: 200, description: 'The action', schema: ActionWithEvidence, headers: ['ETag'] },
-  problems: [404],
+  problems: [],
 } as const;
 
-export const handler = operation(spec, async ({ params }) => {
-  const doc = await getAction(await database(), params.id);
-  if (!doc) throw new HttpProblem(404, `Action ${params.id} does not exist.`);
-  return jsonText(200, doc.json, { etag: etag(doc.version) });
+export default operation(spec, async ({ db, params }) => {
+  const action = await getAction(db, params.id);
+  if (!action) throw new HttpProblem('not-found', `Action ${params.id} does not exist.`);
+  return json(200, action, { etag: etag(action.version) });
 });

@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { ActionList, LIMITS, tag, text } from '../../lib/domain/action-schema';
 import { PRIORITIES, STATUSES } from '../../lib/domain/lifecycle';
-import { listActions, pageJson } from '../../lib/db/actions';
+import { listActions } from '../../lib/db/actions';
 import { decodeCursor } from '../../lib/db/cursor';
-import { database } from '../../lib/db/database';
-import { operation } from '../../lib/middleware/operation';
-import { jsonText } from '../../lib/middleware/respond';
+import { operation } from '../../lib/operation/operation';
+import { json } from '../../lib/operation/results';
 
 const commaList = <T extends readonly [string, ...string[]]>(values: T) =>
   z
@@ -28,17 +27,19 @@ const spec = {
     q: text({ max: 500 }).optional().meta({ description: 'web-search syntax: words ANDed, "phrases", -excluded' }),
     include_closed: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
     limit: z.coerce.number().int().min(1).max(200).default(50),
+    // A cursor is only ever one this API issued: checked in full here, so that no
+    // value the database would refuse (a 30th of February) reaches it.
     cursor: z
       .string()
       .transform((v, ctx) => decodeCursor(v) ?? (ctx.addIssue({ code: 'custom', message: 'is not a cursor from this API' }), z.NEVER))
       .optional(),
   }),
   success: { status: 200, description: 'One page of actions', schema: ActionList },
-  problems: [400],
+  problems: [],
 } as const;
 
-export const handler = operation(spec, async ({ query }) => {
-  const page = await listActions(await database(), {
+export default operation(spec, async ({ db, query }) => {
+  const page = await listActions(db, {
     status: query.status,
     priority: query.priority,
     owner: query.owner,
@@ -49,5 +50,5 @@ export const handler = operation(spec, async ({ query }) => {
     limit: query.limit,
     after: query.cursor,
   });
-  return jsonText(200, pageJson(page));
+  return json(200, page);
 });

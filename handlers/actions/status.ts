@@ -2,10 +2,8 @@ import { z } from 'zod';
 import { Action, ActionId, eventNote, resolutionNotes } from '../../lib/domain/action-schema';
 import { isFinished, STATUSES, TRANSITIONS } from '../../lib/domain/lifecycle';
 import { changeStatus } from '../../lib/db/actions';
-import { database } from '../../lib/db/database';
-import { expectedVersion } from '../../lib/middleware/conditional';
-import { operation } from '../../lib/middleware/operation';
-import { actionWriteResult } from '../../lib/middleware/respond';
+import { operation } from '../../lib/operation/operation';
+import { actionWriteAnswer, conditionalHeaders } from './write-answer';
 
 const spec = {
   method: 'POST',
@@ -13,6 +11,7 @@ const spec = {
   summary: 'Move an action through its lifecycle (lead+ to close or to reopen a closed one)',
   minRole: 'member',
   params: z.strictObject({ id: ActionId }),
+  headers: conditionalHeaders,
   body: z
     .strictObject({
       status: z.enum(STATUSES),
@@ -25,12 +24,12 @@ const spec = {
       message: 'is only accepted when the status becomes resolved or closed',
     }),
   success: { status: 200, description: 'The action in its new status', schema: Action, headers: ['ETag'] },
-  problems: [400, 403, 404, 409, 412, 415, 422],
+  problems: ['invalid-transition', 'stale-version', 'resolution-notes-required'],
   extensions: { 'x-lifecycle': TRANSITIONS },
 } as const;
 
-export const handler = operation(spec, async ({ params, body, identity, event }) => {
+export default operation(spec, async ({ db, params, headers, body, identity }) => {
   const change = { to: body.status, resolutionNotes: body.resolution_notes, note: body.note || undefined };
-  const outcome = await changeStatus(await database(), params.id, change, identity, expectedVersion(event));
-  return actionWriteResult(outcome, params.id);
+  const outcome = await changeStatus(db, params.id, change, identity, headers['if-match']);
+  return actionWriteAnswer(outcome, params.id);
 });

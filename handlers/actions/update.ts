@@ -1,10 +1,8 @@
 import { z } from 'zod';
 import { Action, ActionFields, ActionId } from '../../lib/domain/action-schema';
 import { updateAction } from '../../lib/db/actions';
-import { database } from '../../lib/db/database';
-import { expectedVersion } from '../../lib/middleware/conditional';
-import { operation } from '../../lib/middleware/operation';
-import { actionWriteResult } from '../../lib/middleware/respond';
+import { operation } from '../../lib/operation/operation';
+import { actionWriteAnswer, conditionalHeaders } from './write-answer';
 
 const spec = {
   method: 'PATCH',
@@ -12,6 +10,7 @@ const spec = {
   summary: 'Edit fields of an action; If-Match makes it conditional. Status changes go through /status.',
   minRole: 'member',
   params: z.strictObject({ id: ActionId }),
+  headers: conditionalHeaders,
   body: z
     .strictObject({
       title: ActionFields.title.optional(),
@@ -23,10 +22,10 @@ const spec = {
     })
     .refine((edit) => Object.keys(edit).length > 0, 'name at least one field to change'),
   success: { status: 200, description: 'The action after the edit', schema: Action, headers: ['ETag'] },
-  problems: [400, 404, 412, 415],
+  problems: ['stale-version'],
 } as const;
 
-export const handler = operation(spec, async ({ params, body, identity, event }) => {
-  const outcome = await updateAction(await database(), params.id, body, identity, expectedVersion(event));
-  return actionWriteResult(outcome, params.id);
+export default operation(spec, async ({ db, params, headers, body, identity }) => {
+  const outcome = await updateAction(db, params.id, body, identity, headers['if-match']);
+  return actionWriteAnswer(outcome, params.id);
 });

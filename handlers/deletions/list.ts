@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { Deletion } from '../../lib/domain/action-schema';
 import { listDeletions } from '../../lib/db/actions';
-import { database } from '../../lib/db/database';
-import { operation } from '../../lib/middleware/operation';
-import { jsonText } from '../../lib/middleware/respond';
+import { operation } from '../../lib/operation/operation';
+import { json } from '../../lib/operation/results';
 
 // Our extension of the contract: the record hard-deleted actions leave behind.
 const spec = {
@@ -13,10 +12,7 @@ const spec = {
   minRole: 'viewer',
   query: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
   success: { status: 200, description: 'Deletion records', schema: z.object({ items: z.array(Deletion) }) },
-  problems: [400],
+  problems: [],
 } as const;
 
-export const handler = operation(spec, async ({ query }) => {
-  const items = await listDeletions(await database(), query.limit);
-  return jsonText(200, `{"items":${items}}`);
-});
+export default operation(spec, async ({ db, query }) => json(200, { items: await listDeletions(db, query.limit) }));

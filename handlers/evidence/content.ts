@@ -2,14 +2,10 @@ import contentDisposition from 'content-disposition';
 import parseRange from 'range-parser';
 import { z } from 'zod';
 import { ActionId } from '../../lib/domain/action-schema';
-import { config } from '../../lib/config';
-import { database } from '../../lib/db/database';
 import { getEvidence, type EvidenceRecord } from '../../lib/db/evidence';
-import { log } from '../../lib/log';
-import { operation } from '../../lib/middleware/operation';
-import { streamed } from '../../lib/middleware/streams';
+import { operation } from '../../lib/operation/operation';
+import { streamed } from '../../lib/operation/results';
 import { HttpProblem } from '../../lib/problems';
-import { evidenceStore } from '../../lib/storage/index';
 import { NotStored, type ByteRange } from '../../lib/storage/store';
 
 const spec = {
@@ -18,20 +14,22 @@ const spec = {
   summary: 'Download a file (Range requests work), or 302 to a short-lived presigned URL when so configured',
   minRole: 'viewer',
   params: z.strictObject({ id: ActionId }),
+  headers: z.object({ range: z.string().optional(), 'if-range': z.string().optional() }),
   success: { status: 200, description: 'The bytes, as an attachment', headers: ['content-disposition', 'content-length', 'etag', 'accept-ranges'] },
-  problems: [404, 416, 503],
-  extensions: { 'x-other-success': [206, 302] },
+  alternatives: [
+    { status: 206, description: 'The requested range', headers: ['content-range'] },
+    { status: 302, description: 'A presigned URL to download from (EVIDENCE_PRESIGN_DOWNLOADS)', headers: ['location'] },
+  ],
+  problems: ['range-not-satisfiable', 'evidence-file-missing', 'storage-unavailable'],
 } as const;
 
-export const handler = operation(spec, async ({ params, event, requestId }) => {
-  const evidence = await getEvidence(await database(), params.id);
-  if (!evidence) throw new HttpProblem(404, `Evidence ${params.id} does not exist.`);
-  const store = evidenceStore();
-  const cfg = config();
+export default operation(spec, async ({ db, store, config, log, params, headers: request }) => {
+  const evidence = await getEvidence(db, params.id);
+  if (!evidence) throw new HttpProblem('not-found', `Evidence ${params.id} does not exist.`);
   const disposition = attachment(evidence.filename);
 
-  if (cfg.EVIDENCE_PRESIGN_DOWNLOADS && store.presigner) {
-    const signed = await store.presigner.download(evidence.storageKey, { contentDisposition: disposition, contentType: evidence.contentType }, cfg.EVIDENCE_PRESIGN_TTL_S);
+  if (config.EVIDENCE_PRESIGN_DOWNLOADS && store.presigner) {
+    const signed = await store.presigner.download(evidence.storageKey, { contentDisposition: disposition, contentType: evidence.contentType }, config.EVIDENCE_PRESIGN_TTL_S);
     return { statusCode: 302, headers: { location: signed.url, 'cache-control': 'no-store' }, body: '', isBase64Encoded: false };
   }
 
@@ -46,9 +44,9 @@ export const handler = operation(spec, async ({ params, event, requestId }) => {
     'accept-ranges': 'bytes',
     etag,
   };
-  const range = requestedRange(evidence, event.headers ?? {}, etag);
+  const range = requestedRange(evidence, request.range, request['if-range'], etag);
   if (range === 'unsatisfiable') {
-    throw new HttpProblem(416, `The file is ${evidence.sizeBytes} bytes; the requested range is outside it.`, {
+    throw new HttpProblem('range-not-satisfiable', `The file is ${evidence.sizeBytes} bytes; the requested range is outside it.`, {
       headers: { 'content-range': `bytes */${evidence.sizeBytes}` },
     });
   }
@@ -56,13 +54,12 @@ export const handler = operation(spec, async ({ params, event, requestId }) => {
   if (range) headers['content-range'] = `bytes ${range.start}-${range.end}/${evidence.sizeBytes}`;
   headers['content-length'] = String(range ? range.end - range.start + 1 : evidence.sizeBytes);
 
-  if (event.httpMethod === 'HEAD') return { statusCode: status, headers, body: '', isBase64Encoded: false };
   try {
     return streamed(status, headers, await store.get(evidence.storageKey, range));
   } catch (error) {
     if (!(error instanceof NotStored)) throw error;
-    log().warn({ request_id: requestId, evidence_id: evidence.id }, 'evidence object missing from storage');
-    throw new HttpProblem(404, `The file of evidence ${evidence.id} is missing from storage.`, { type: 'evidence-file-missing', title: 'File missing' });
+    log.warn({ evidence_id: evidence.id }, 'evidence object missing from storage');
+    throw new HttpProblem('evidence-file-missing', `The file of evidence ${evidence.id} is missing from storage.`);
   }
 });
 
@@ -75,10 +72,8 @@ function attachment(filename: string): string {
 }
 
 /** One byte range, or undefined for the whole file (no Range, several ranges, a stale If-Range, or a malformed header). */
-function requestedRange(evidence: EvidenceRecord, headers: Record<string, string | undefined>, etag: string): ByteRange | 'unsatisfiable' | undefined {
-  const header = headers.range;
+function requestedRange(evidence: EvidenceRecord, header: string | undefined, ifRange: string | undefined, etag: string): ByteRange | 'unsatisfiable' | undefined {
   if (!header) return undefined;
-  const ifRange = headers['if-range'];
   if (ifRange !== undefined && ifRange !== etag) return undefined;
   const ranges = parseRange(evidence.sizeBytes, header, { combine: true });
   if (ranges === -1) return 'unsatisfiable';

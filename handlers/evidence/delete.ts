@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { ActionId } from '../../lib/domain/action-schema';
-import { database } from '../../lib/db/database';
 import { deleteEvidence } from '../../lib/db/evidence';
-import { operation } from '../../lib/middleware/operation';
-import { noContent } from '../../lib/middleware/respond';
+import { operation } from '../../lib/operation/operation';
+import { noContent } from '../../lib/operation/results';
 import { HttpProblem } from '../../lib/problems';
 import { removeObjects } from '../../lib/storage/index';
 
@@ -14,13 +13,13 @@ const spec = {
   minRole: 'admin',
   params: z.strictObject({ id: ActionId }),
   success: { status: 204, description: 'Deleted' },
-  problems: [404],
+  problems: [],
 } as const;
 
-export const handler = operation(spec, async ({ params, identity, requestId }) => {
-  const keys = await deleteEvidence(await database(), [params.id], identity);
-  if (keys.length === 0) throw new HttpProblem(404, `Evidence ${params.id} does not exist.`);
+export default operation(spec, async ({ db, store, log, params, identity }) => {
+  const keys = await deleteEvidence(db, [params.id], identity);
+  if (keys.length === 0) throw new HttpProblem('not-found', `Evidence ${params.id} does not exist.`);
   // Objects go after their rows.
-  await removeObjects(keys, requestId);
+  await removeObjects(store, keys, log);
   return noContent();
 });

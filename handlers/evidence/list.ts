@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { ActionId } from '../../lib/domain/action-schema';
 import { EvidenceList } from '../../lib/domain/evidence';
-import { database } from '../../lib/db/database';
 import { listEvidence } from '../../lib/db/evidence';
-import { operation } from '../../lib/middleware/operation';
-import { jsonText } from '../../lib/middleware/respond';
+import { operation } from '../../lib/operation/operation';
+import { json } from '../../lib/operation/results';
 import { HttpProblem } from '../../lib/problems';
 
 const spec = {
@@ -14,11 +13,11 @@ const spec = {
   minRole: 'viewer',
   params: z.strictObject({ id: ActionId }),
   success: { status: 200, description: 'Every file', schema: EvidenceList },
-  problems: [404],
+  problems: [],
 } as const;
 
-export const handler = operation(spec, async ({ params }) => {
-  const items = await listEvidence(await database(), params.id);
-  if (items === undefined) throw new HttpProblem(404, `Action ${params.id} does not exist.`);
-  return jsonText(200, `{"items":${items}}`);
+export default operation(spec, async ({ db, params }) => {
+  const items = await listEvidence(db, params.id);
+  if (items === undefined) throw new HttpProblem('not-found', `Action ${params.id} does not exist.`);
+  return json(200, { items });
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ROLES } from '../../lib/domain/roles';
-import { operation } from '../../lib/middleware/operation';
-import { json } from '../../lib/middleware/respond';
+import { operation } from '../../lib/operation/operation';
+import { json } from '../../lib/operation/results';
 
 const Me = z.object({ user: z.string(), role: z.enum(ROLES) });
 
@@ -14,4 +14,4 @@ const spec = {
   problems: [],
 } as const;
 
-export const handler = operation(spec, async ({ identity }) => json(200, { user: identity.user, role: identity.role }));
+export default operation(spec, async ({ identity }) => json(200, { user: identity.user, role: identity.role }));

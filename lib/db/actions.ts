@@ -1,42 +1,58 @@
-// Every SQL statement about actions. Reads render the API's JSON in the
-// database (no timestamp parsing or re-encoding in Node); writes are one
-// statement each, with the audit event in a data-modifying CTE, so a change
-// and its history commit together.
+// Every SQL statement about actions. Statements of a fixed shape are named, so
+// each connection parses and plans them once; only full-text search stays
+// unnamed, because its best plan depends on the word. Rows come back as plain
+// columns and become the API's objects here, in Node: the database's CPU is
+// the one that does not scale out. Writes are one statement each, with the
+// audit event in a data-modifying CTE, so a change and its history commit
+// together.
+import type { z } from 'zod';
+import type { Action as ActionSchema, ActionWithEvidence as ActionWithEvidenceSchema, Deletion, HistoryEvent } from '../domain/action-schema';
+import type { Evidence as EvidenceSchema } from '../domain/action-schema';
 import type { Identity } from '../domain/roles';
 import { allowedSources, decideTransition, isFinished, type Priority, type Status } from '../domain/lifecycle';
-import type { Database, Queryable } from './database';
+import type { Database, Queryable, Statement } from './database';
 import { encodeCursor, type ListPosition } from './cursor';
-import { EVIDENCE_JSON, jsonArray } from './json';
 
-/** An action rendered as the API's JSON text, with what the HTTP layer needs beside it. */
-export interface ActionDoc {
-  id: number;
-  version: number;
-  json: string;
+export type Action = z.output<typeof ActionSchema>;
+export type ActionWithEvidence = z.output<typeof ActionWithEvidenceSchema>;
+export type Evidence = z.output<typeof EvidenceSchema>;
+
+// The columns of an action, in the API's field order (key is derived in Node).
+export const ACTION_COLUMNS = `id, title, description, priority, status, owner, component, tags, resolution_notes,
+  created_by, created_at, updated_by, updated_at, resolved_by, resolved_at, closed_by, closed_at, version, evidence_count`;
+const columnsOf = (alias: string) =>
+  ACTION_COLUMNS.split(',')
+    .map((c) => `${alias}.${c.trim()}`)
+    .join(', ');
+const A_COLUMNS = columnsOf('a');
+
+/** An actions row as both engines return it (bigint as number, timestamptz as ISO text). */
+export type ActionRow = Omit<Action, 'key'>;
+
+export function actionOf(r: ActionRow): Action {
+  return {
+    id: r.id,
+    key: `ACT-${r.id}`,
+    title: r.title,
+    description: r.description,
+    priority: r.priority,
+    status: r.status,
+    owner: r.owner,
+    component: r.component,
+    tags: r.tags,
+    resolution_notes: r.resolution_notes,
+    created_by: r.created_by,
+    created_at: r.created_at,
+    updated_by: r.updated_by,
+    updated_at: r.updated_at,
+    resolved_by: r.resolved_by,
+    resolved_at: r.resolved_at,
+    closed_by: r.closed_by,
+    closed_at: r.closed_at,
+    version: r.version,
+    evidence_count: r.evidence_count,
+  };
 }
-
-// Column lists in the API's field order; row_to_json renders them as compact JSON.
-const actionColumns = (a: string) => `
-  ${a}.id, 'ACT-' || ${a}.id AS key, ${a}.title, ${a}.description, ${a}.priority, ${a}.status,
-  ${a}.owner, ${a}.component, ${a}.tags, ${a}.resolution_notes,
-  ${a}.created_by, api_time(${a}.created_at) AS created_at, ${a}.updated_by, api_time(${a}.updated_at) AS updated_at,
-  ${a}.resolved_by, api_time(${a}.resolved_at) AS resolved_at, ${a}.closed_by, api_time(${a}.closed_at) AS closed_at,
-  ${a}.version, ${a}.evidence_count`;
-
-const actionJson = (a: string, extra = '') => `(SELECT row_to_json(r) FROM (SELECT ${actionColumns(a)}${extra}) r)`;
-
-const ACTION_DOC = `a.id::text AS id, a.version, ${actionJson('a')}::text AS json`;
-
-const EVENT_JSON = `(SELECT row_to_json(r) FROM (SELECT e.id, e.action_id, api_time(e.at) AS at, e.actor, e.role, e.kind,
-  e.from_status, e.to_status, e.changes, e.note) r)`;
-
-interface DocRow {
-  id: string;
-  version: number;
-  json: string;
-}
-
-const toDoc = (row: DocRow): ActionDoc => ({ id: Number(row.id), version: row.version, json: row.json });
 
 // ------------------------------------------------------------------- create
 
@@ -49,19 +65,22 @@ export interface NewAction {
   tags?: string[];
 }
 
-const CREATE = `
+const CREATE: Statement = {
+  name: 'actions_create',
+  text: `
 WITH a AS (
   INSERT INTO actions (title, description, priority, owner, component, tags, created_by, updated_by)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
-  RETURNING *
+  RETURNING ${ACTION_COLUMNS}
 ), ev AS (
   INSERT INTO action_events (action_id, actor, role, kind, to_status)
   SELECT a.id, $7, $8, 'created', a.status FROM a
 )
-SELECT ${ACTION_DOC} FROM a`;
+SELECT * FROM a`,
+};
 
-export async function createAction(db: Queryable, input: NewAction, who: Identity): Promise<ActionDoc> {
-  const { rows } = await db.query<DocRow>(CREATE, [
+export async function createAction(db: Queryable, input: NewAction, who: Identity): Promise<Action> {
+  const { rows } = await db.query<ActionRow>(CREATE, [
     input.title,
     input.description ?? null,
     input.priority ?? 'medium',
@@ -71,19 +90,50 @@ export async function createAction(db: Queryable, input: NewAction, who: Identit
     who.user,
     who.role,
   ]);
-  return toDoc(rows[0]!);
+  return actionOf(rows[0]!);
 }
 
 // --------------------------------------------------------------------- read
 
-const GET = `
-SELECT a.id::text AS id, a.version,
-  ${actionJson('a', `, ${jsonArray(EVIDENCE_JSON, 'e.id', 'evidence e WHERE e.action_id = a.id')}::json AS evidence`)}::text AS json
-FROM actions a WHERE a.id = $1`;
+const GET: Statement = {
+  name: 'actions_get',
+  // One row per evidence file (or one with e_id null): no JSON is built in the database.
+  text: `
+SELECT ${A_COLUMNS}, e.id AS e_id, e.filename AS e_filename, e.content_type AS e_content_type,
+       e.size_bytes AS e_size_bytes, e.sha256 AS e_sha256, e.uploaded_by AS e_uploaded_by, e.uploaded_at AS e_uploaded_at
+FROM actions a LEFT JOIN evidence e ON e.action_id = a.id
+WHERE a.id = $1
+ORDER BY e.id`,
+};
 
-export async function getAction(db: Queryable, id: number): Promise<ActionDoc | undefined> {
-  const { rows } = await db.query<DocRow>(GET, [id]);
-  return rows[0] && toDoc(rows[0]);
+type GetRow = ActionRow & {
+  e_id: number | null;
+  e_filename: string;
+  e_content_type: string;
+  e_size_bytes: number;
+  e_sha256: string;
+  e_uploaded_by: string;
+  e_uploaded_at: string;
+};
+
+export async function getAction(db: Queryable, id: number): Promise<ActionWithEvidence | undefined> {
+  const { rows } = await db.query<GetRow>(GET, [id]);
+  if (rows.length === 0) return undefined;
+  const evidence: Evidence[] = [];
+  for (const r of rows) {
+    if (r.e_id === null) continue;
+    evidence.push({
+      id: r.e_id,
+      action_id: r.id,
+      filename: r.e_filename,
+      content_type: r.e_content_type,
+      size_bytes: r.e_size_bytes,
+      sha256: r.e_sha256,
+      uploaded_by: r.e_uploaded_by,
+      uploaded_at: r.e_uploaded_at,
+    });
+  }
+  return { ...actionOf(rows[0]!), evidence };
 }
 
 export interface ActionFilter {
@@ -99,67 +149,79 @@ export interface ActionFilter {
 }
 
 export interface ActionPage {
-  /** Each item already JSON text. */
-  items: string[];
-  nextCursor: string | null;
+  items: Action[];
+  next_cursor: string | null;
 }
 
-/** Builds the list statement; exported so the benchmark's baseline runs the very same SQL. */
-export function listStatement(filter: ActionFilter): { sql: string; params: unknown[] } {
+/**
+ * The list statement for a filter. Its text depends only on which filters are
+ * present, so it is named by that shape (at most 2^7 per connection); with a
+ * search word it stays unnamed and is planned for the word.
+ */
+export function listStatement(filter: ActionFilter): { statement: Statement; params: unknown[] } {
   const params: unknown[] = [];
   const where: string[] = [];
+  let shape = '';
   const bind = (value: unknown) => `$${params.push(value)}`;
-  if (filter.status?.length) where.push(`a.status = ANY(${bind(filter.status)}::text[]::action_status[])`);
-  if (!filter.includeClosed && !filter.status?.includes('closed')) where.push(`a.status <> 'closed'`);
-  if (filter.priority?.length) where.push(`a.priority = ANY(${bind(filter.priority)}::text[]::action_priority[])`);
-  if (filter.owner !== undefined) where.push(`a.owner = ${bind(filter.owner)}`);
-  if (filter.component !== undefined) where.push(`a.component = ${bind(filter.component)}`);
-  if (filter.tag !== undefined) where.push(`a.tags @> ARRAY[${bind(filter.tag)}]::text[]`);
-  if (filter.q) where.push(`a.search @@ websearch_to_tsquery('english', ${bind(filter.q)})`);
-  if (filter.after) {
-    const { priority, updatedAt, id } = filter.after;
-    where.push(`(a.priority, a.updated_at, a.id) < (${bind(priority)}::action_priority, ${bind(updatedAt)}::timestamptz, ${bind(id)}::bigint)`);
+  const when = (present: boolean, letter: string) => {
+    shape += present ? letter : '_';
+    return present;
+  };
+  if (when(!!filter.status?.length, 's')) where.push(`status = ANY(${bind(filter.status)}::text[]::action_status[])`);
+  if (when(!filter.includeClosed && !filter.status?.includes('closed'), 'o')) where.push(`status <> 'closed'`);
+  if (when(!!filter.priority?.length, 'p')) where.push(`priority = ANY(${bind(filter.priority)}::text[]::action_priority[])`);
+  if (when(filter.owner !== undefined, 'w')) where.push(`owner = ${bind(filter.owner)}`);
+  if (when(filter.component !== undefined, 'c')) where.push(`component = ${bind(filter.component)}`);
+  if (when(filter.tag !== undefined, 't')) where.push(`tags @> ARRAY[${bind(filter.tag)}]::text[]`);
+  const search = !!filter.q;
+  if (search) where.push(`search @@ websearch_to_tsquery('english', ${bind(filter.q)})`);
+  if (when(filter.after !== undefined, 'k')) {
+    const { priority, updatedAt, id } = filter.after!;
+    where.push(`(priority, updated_at, id) < (${bind(priority)}::action_priority, ${bind(updatedAt)}::timestamptz, ${bind(id)}::bigint)`);
   }
-  const sql = `
-SELECT ${actionJson('a')}::text AS json,
-       a.priority::text AS p, api_time(a.updated_at) AS u, a.id::text AS id
-FROM actions a
+  const text = `
+SELECT ${ACTION_COLUMNS}
+FROM actions
 ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-ORDER BY a.priority DESC, a.updated_at DESC, a.id DESC
+ORDER BY priority DESC, updated_at DESC, id DESC
 LIMIT ${bind(filter.limit + 1)}`;
-  return { sql, params };
+  return { statement: search ? { text } : { name: `actions_list_${shape}`, text }, params };
 }
 
 export async function listActions(db: Queryable, filter: ActionFilter): Promise<ActionPage> {
-  const { sql, params } = listStatement(filter);
-  const { rows } = await db.query<{ json: string; p: Priority; u: string; id: string }>(sql, params);
+  const { statement, params } = listStatement(filter);
+  const { rows } = await db.query<ActionRow>(statement, params);
   const more = rows.length > filter.limit;
   const page = more ? rows.slice(0, filter.limit) : rows;
   const last = page[page.length - 1];
   return {
-    items: page.map((r) => r.json),
-    nextCursor: more && last ? encodeCursor({ priority: last.p, updatedAt: last.u, id: last.id }) : null,
+    items: page.map(actionOf),
+    next_cursor: more && last ? encodeCursor({ priority: last.priority, updatedAt: last.updated_at, id: last.id }) : null,
   };
 }
 
-/** Renders a page as the list response body without parsing the items. */
-export function pageJson(page: ActionPage): string {
-  return `{"items":[${page.items.join(',')}],"next_cursor":${JSON.stringify(page.nextCursor)}}`;
-}
+export type Event = z.output<typeof HistoryEvent>;
 
-const HISTORY = `
-SELECT EXISTS (SELECT 1 FROM actions WHERE id = $1) AS found,
-       ${jsonArray(EVENT_JSON, 'e.id', 'action_events e WHERE e.action_id = $1')} AS items`;
+const HISTORY: Statement = {
+  name: 'actions_history',
+  text: `
+SELECT a.id AS found, e.id, e.action_id, e.at, e.actor, e.role, e.kind, e.from_status, e.to_status, e.changes, e.note
+FROM actions a LEFT JOIN action_events e ON e.action_id = a.id
+WHERE a.id = $1
+ORDER BY e.id`,
+};
 
-/** The audit trail oldest first, as JSON text; undefined for an unknown action. */
-export async function actionHistory(db: Queryable, id: number): Promise<string | undefined> {
-  const { rows } = await db.query<{ found: boolean; items: string }>(HISTORY, [id]);
-  return rows[0]?.found ? rows[0].items : undefined;
+/** The audit trail oldest first; undefined for an unknown action. */
+export async function actionHistory(db: Queryable, id: number): Promise<Event[] | undefined> {
+  const { rows } = await db.query<Event & { found: number; id: number | null }>(HISTORY, [id]);
+  if (rows.length === 0) return undefined;
+  return rows.filter((r) => r.id !== null).map(({ found: _found, ...event }) => event as Event);
 }
 
 // ------------------------------------------------------------------- update
 
 export const EDITABLE = ['title', 'description', 'priority', 'owner', 'component', 'tags'] as const;
+type Editable = (typeof EDITABLE)[number];
 export type ActionEdit = Partial<{
   title: string;
   description: string | null;
@@ -170,20 +232,36 @@ export type ActionEdit = Partial<{
 }>;
 
 export type WriteOutcome =
-  | { ok: true; doc: ActionDoc; changed: boolean }
+  | { ok: true; action: Action; changed: boolean }
   | { ok: false; reason: 'not_found' }
   | { ok: false; reason: 'stale'; version: number }
   | { ok: false; reason: 'invalid_transition' | 'forbidden' | 'notes_required'; status: Status };
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+const LOCK_FOR_EDIT: Statement = { name: 'actions_lock_for_edit', text: `SELECT ${ACTION_COLUMNS} FROM actions WHERE id = $1 FOR UPDATE` };
+
+/** The UPDATE of an edit touching exactly `fields`, named by that set. */
+function editStatement(fields: readonly Editable[]): Statement {
+  const sets = fields.map((f, i) => `${f} = $${i + 5}`);
+  return {
+    name: `actions_edit_${EDITABLE.map((f) => (fields.includes(f) ? '1' : '0')).join('')}`,
+    text: `
+WITH a AS (
+  UPDATE actions SET ${sets.join(', ')}, version = version + 1, updated_by = $2, updated_at = now()
+  WHERE id = $1 RETURNING ${ACTION_COLUMNS}
+), ev AS (
+  INSERT INTO action_events (action_id, actor, role, kind, changes)
+  SELECT a.id, $2, $3, 'updated', $4::jsonb FROM a
+)
+SELECT * FROM a`,
+  };
+}
+
 /** Applies an edit under a row lock; only fields that really change are written and recorded. */
 export async function updateAction(db: Database, id: number, edit: ActionEdit, who: Identity, expectedVersion?: number): Promise<WriteOutcome> {
   return db.transaction(async (tx) => {
-    const { rows } = await tx.query<Record<(typeof EDITABLE)[number], unknown> & { version: number }>(
-      `SELECT ${EDITABLE.join(', ')}, version FROM actions WHERE id = $1 FOR UPDATE`,
-      [id],
-    );
+    const { rows } = await tx.query<ActionRow>(LOCK_FOR_EDIT, [id]);
     const current = rows[0];
     if (!current) return { ok: false, reason: 'not_found' } as const;
     if (expectedVersion !== undefined && current.version !== expectedVersion) {
@@ -193,32 +271,12 @@ export async function updateAction(db: Database, id: number, edit: ActionEdit, w
     for (const field of EDITABLE) {
       if (field in edit && !same(current[field], edit[field])) changes[field] = [current[field], edit[field]];
     }
-    const fields = Object.keys(changes) as (typeof EDITABLE)[number][];
-    if (fields.length === 0) {
-      const doc = await getActionDoc(tx, id);
-      return { ok: true, doc: doc!, changed: false } as const;
-    }
-    const params: unknown[] = [id, who.user, who.role, JSON.stringify(changes)];
-    // Column names come from EDITABLE, never from input.
-    const sets = fields.map((f) => `${f} = $${params.push(edit[f])}`);
-    const result = await tx.query<DocRow>(
-      `WITH a AS (
-         UPDATE actions SET ${sets.join(', ')}, version = version + 1, updated_by = $2, updated_at = now()
-         WHERE id = $1 RETURNING *
-       ), ev AS (
-         INSERT INTO action_events (action_id, actor, role, kind, changes)
-         SELECT a.id, $2, $3, 'updated', $4::jsonb FROM a
-       )
-       SELECT ${ACTION_DOC} FROM a`,
-      params,
-    );
-    return { ok: true, doc: toDoc(result.rows[0]!), changed: true } as const;
+    const fields = EDITABLE.filter((f) => f in changes);
+    if (fields.length === 0) return { ok: true, action: actionOf(current), changed: false } as const;
+    const params: unknown[] = [id, who.user, who.role, JSON.stringify(changes), ...fields.map((f) => edit[f])];
+    const result = await tx.query<ActionRow>(editStatement(fields), params);
+    return { ok: true, action: actionOf(result.rows[0]!), changed: true } as const;
   });
-}
-
-async function getActionDoc(db: Queryable, id: number): Promise<ActionDoc | undefined> {
-  const { rows } = await db.query<DocRow>(`SELECT ${ACTION_DOC} FROM actions a WHERE a.id = $1`, [id]);
-  return rows[0] && toDoc(rows[0]);
 }
 
 // ------------------------------------------------------------------- status
@@ -232,7 +290,9 @@ export interface StatusChange {
 // One statement: the row is locked in `cur` (re-read at its latest version if
 // another transaction changed it meanwhile), the lifecycle guard is the
 // allowed-source list in the WHERE, and the event is written alongside.
-const CHANGE_STATUS = `
+const CHANGE_STATUS: Statement = {
+  name: 'actions_change_status',
+  text: `
 WITH cur AS (
   SELECT id, status, resolution_notes FROM actions WHERE id = $1 FOR UPDATE
 ), a AS (
@@ -248,7 +308,7 @@ WITH cur AS (
     version = t.version + 1, updated_by = $5, updated_at = now()
   FROM cur
   WHERE t.id = cur.id AND cur.status = ANY($4::text[]::action_status[]) AND ($7::integer IS NULL OR t.version = $7::integer)
-  RETURNING t.*, cur.status AS from_status, cur.resolution_notes AS old_notes
+  RETURNING ${columnsOf('t')}, cur.status AS from_status, cur.resolution_notes AS old_notes
 ), ev AS (
   INSERT INTO action_events (action_id, actor, role, kind, from_status, to_status, changes, note)
   SELECT a.id, $5, $6, 'status_changed', a.from_status, a.status,
@@ -257,13 +317,16 @@ WITH cur AS (
          $8
   FROM a
 )
-SELECT ${ACTION_DOC} FROM a`;
+SELECT ${ACTION_COLUMNS} FROM a`,
+};
+
+const STATE: Statement = { name: 'actions_state', text: 'SELECT status, version FROM actions WHERE id = $1' };
 
 export async function changeStatus(db: Queryable, id: number, change: StatusChange, who: Identity, expectedVersion?: number): Promise<WriteOutcome> {
   const notes = change.resolutionNotes || undefined;
   const sources = allowedSources(change.to, who.role, notes !== undefined);
   if (sources.length > 0) {
-    const { rows } = await db.query<DocRow>(CHANGE_STATUS, [
+    const { rows } = await db.query<ActionRow>(CHANGE_STATUS, [
       id,
       change.to,
       isFinished(change.to) ? (notes ?? null) : null,
@@ -273,10 +336,10 @@ export async function changeStatus(db: Queryable, id: number, change: StatusChan
       expectedVersion ?? null,
       change.note ?? null,
     ]);
-    if (rows[0]) return { ok: true, doc: toDoc(rows[0]), changed: true };
+    if (rows[0]) return { ok: true, action: actionOf(rows[0]), changed: true };
   }
   // Nothing changed: say why, from the row as it is now.
-  const { rows } = await db.query<{ status: Status; version: number }>('SELECT status, version FROM actions WHERE id = $1', [id]);
+  const { rows } = await db.query<{ status: Status; version: number }>(STATE, [id]);
   const row = rows[0];
   if (!row) return { ok: false, reason: 'not_found' };
   if (expectedVersion !== undefined && row.version !== expectedVersion) return { ok: false, reason: 'stale', version: row.version };
@@ -287,22 +350,33 @@ export async function changeStatus(db: Queryable, id: number, change: StatusChan
 
 // ------------------------------------------------------------------- delete
 
-const DELETE = `
+// The deletion record is a JSON document kept in the database, so this rare
+// statement renders it there (api_time: the API's timestamp text).
+const SNAPSHOT = `(SELECT row_to_json(r) FROM (SELECT g.id, 'ACT-' || g.id AS key, g.title, g.description, g.priority, g.status,
+  g.owner, g.component, g.tags, g.resolution_notes, g.created_by, api_time(g.created_at) AS created_at, g.updated_by,
+  api_time(g.updated_at) AS updated_at, g.resolved_by, api_time(g.resolved_at) AS resolved_at, g.closed_by,
+  api_time(g.closed_at) AS closed_at, g.version, g.evidence_count) r)`;
+const EVENT_SNAPSHOT = `(SELECT row_to_json(r) FROM (SELECT e.id, e.action_id, api_time(e.at) AS at, e.actor, e.role, e.kind,
+  e.from_status, e.to_status, e.changes, e.note) r)`;
+
+const DELETE: Statement = {
+  name: 'actions_delete',
+  text: `
 WITH gone AS (
-  DELETE FROM actions a WHERE a.id = $1
-  RETURNING a.*, ${actionJson('a')} AS snapshot
+  DELETE FROM actions a WHERE a.id = $1 RETURNING a.*
 ), kept AS (
   INSERT INTO action_deletions (action_id, title, deleted_by, role, snapshot, history)
-  SELECT g.id, g.title, $2, $3, g.snapshot,
-         coalesce((SELECT jsonb_agg(${EVENT_JSON} ORDER BY e.id) FROM action_events e WHERE e.action_id = g.id), '[]'::jsonb)
+  SELECT g.id, g.title, $2, $3, ${SNAPSHOT},
+         coalesce((SELECT jsonb_agg(${EVENT_SNAPSHOT} ORDER BY e.id) FROM action_events e WHERE e.action_id = g.id), '[]'::jsonb)
   FROM gone g
   RETURNING action_id
 )
 -- The statement's snapshot still sees the evidence rows the cascade removes.
-SELECT kept.action_id::text,
+SELECT kept.action_id,
        ARRAY(SELECT storage_key FROM evidence WHERE action_id = $1
              UNION ALL SELECT storage_key FROM evidence_uploads WHERE action_id = $1) AS keys
-FROM kept`;
+FROM kept`,
+};
 
 /**
  * Hard-deletes an action, keeping a deletion record with its last state and
@@ -314,15 +388,20 @@ export async function deleteAction(db: Queryable, id: number, who: Identity): Pr
   return rows[0] && { keys: rows[0].keys };
 }
 
-export async function listDeletions(db: Queryable, limit: number): Promise<string> {
-  const { rows } = await db.query<{ items: string }>(
-    `SELECT ${jsonArray(
-      `(SELECT row_to_json(r) FROM (SELECT d.id, d.action_id, 'ACT-' || d.action_id AS key, d.title, d.deleted_by, d.role,
-          api_time(d.deleted_at) AS deleted_at) r)`,
-      'd.id DESC',
-      '(SELECT * FROM action_deletions ORDER BY id DESC LIMIT $1) d',
-    )} AS items`,
-    [limit],
-  );
-  return rows[0]!.items;
+const DELETIONS: Statement = {
+  name: 'actions_deletions',
+  text: `SELECT id, action_id, title, deleted_by, role, deleted_at FROM action_deletions ORDER BY id DESC LIMIT $1`,
+};
+
+export async function listDeletions(db: Queryable, limit: number): Promise<z.output<typeof Deletion>[]> {
+  const { rows } = await db.query<Omit<z.output<typeof Deletion>, 'key'>>(DELETIONS, [limit]);
+  return rows.map((d) => ({
+    id: d.id,
+    action_id: d.action_id,
+    key: `ACT-${d.action_id}`,
+    title: d.title,
+    deleted_by: d.deleted_by,
+    role: d.role,
+    deleted_at: d.deleted_at,
+  }));
 }

@@ -1,72 +1,154 @@
 // One small interface over two engines: a pg Pool (DATABASE_URL) and embedded
 // PGlite under DATA_DIR. Everything above lib/db sees only `Database`.
+//
+// Both engines hand back the same JavaScript values: bigint as number (ids stay
+// far below 2^53), timestamptz as the API's ISO text (`…T…Z`, milliseconds).
+// Formatting is Node's work, not the database's: in a deployment the app tasks
+// scale out and the one PostgreSQL does not (measured: to_char per timestamp in
+// SQL cost 0.4–1 ms of PostgreSQL CPU per list page; PLATFORM.md).
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pg from 'pg';
-import { config, redactUrl, type Config } from '../config';
-import { log } from '../log';
+import type { Config } from '../config';
+import type { Logger } from '../log';
+import { classifyDatabaseError, DatabaseUnavailable } from './errors';
+import { apiTimestamp } from './timestamps';
 
 export interface QueryResult<R> {
   rows: R[];
   rowCount: number;
 }
 
+/**
+ * A statement with a name is prepared once per connection and then only bound
+ * and executed. Leave a statement unnamed when its best plan depends on the
+ * value (full-text search: a rare word wants the GIN index, a common one the
+ * ordered walk).
+ */
+export interface Statement {
+  name?: string;
+  text: string;
+}
+
 export interface Queryable {
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  query<R = Record<string, unknown>>(statement: string | Statement, params?: readonly unknown[]): Promise<QueryResult<R>>;
   /** Runs several statements (no parameters), e.g. a migration. */
   exec(sql: string): Promise<void>;
 }
 
+export interface TransactionOptions {
+  /** Bound on each statement of the transaction; 0 for none (migrations). Default: the configured timeouts. */
+  timeoutMs?: number;
+}
+
 export interface Database extends Queryable {
   readonly engine: 'postgres' | 'pglite';
-  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   close(): Promise<void>;
 }
 
-type DbConfig = Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'DB_POOL_MAX' | 'DB_STATEMENT_TIMEOUT_MS'>;
+type DbConfig = Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'DB_POOL_MAX' | 'DB_STATEMENT_TIMEOUT_MS' | 'DB_QUERY_TIMEOUT_MS'>;
 
-export async function openDatabase(cfg: DbConfig): Promise<Database> {
-  return cfg.DATABASE_URL ? openPostgres(cfg.DATABASE_URL, cfg) : openPglite(resolve(cfg.DATA_DIR, 'pglite'));
+export async function openDatabase(cfg: DbConfig, logger: Logger): Promise<Database> {
+  return cfg.DATABASE_URL ? openPostgres(cfg.DATABASE_URL, cfg, logger) : openPglite(resolve(cfg.DATA_DIR, 'pglite'));
 }
+
+const TIMESTAMPTZ = 1184;
+const INT8 = 20;
 
 // ------------------------------------------------------------------ postgres
 
-export function openPostgres(url: string, cfg: Pick<DbConfig, 'DB_POOL_MAX' | 'DB_STATEMENT_TIMEOUT_MS'>): Database {
+export type PostgresOptions = Pick<Config, 'DB_POOL_MAX' | 'DB_STATEMENT_TIMEOUT_MS' | 'DB_QUERY_TIMEOUT_MS'>;
+
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === TIMESTAMPTZ) return apiTimestamp;
+    if (oid === INT8) return Number;
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+/** setTimeout's largest delay: "no client-side bound" for a migration. */
+const UNBOUNDED_MS = 2_147_483_647;
+
+export function openPostgres(url: string, cfg: PostgresOptions, logger: Logger): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: cfg.DB_POOL_MAX,
-    connectionTimeoutMillis: 5_000,
+    // Waiting for a free connection is bounded like a query: a pool of stuck
+    // connections answers 503 rather than queueing requests for minutes.
+    connectionTimeoutMillis: cfg.DB_QUERY_TIMEOUT_MS,
     idleTimeoutMillis: 30_000,
     statement_timeout: cfg.DB_STATEMENT_TIMEOUT_MS,
+    // The server cannot time out a query it never received (a silent network):
+    // the client gives up, and pg-pool then discards that connection.
+    query_timeout: cfg.DB_QUERY_TIMEOUT_MS,
+    // Probes find a peer that vanished (failover) while a connection sits idle.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     application_name: 'action-tracker',
+    types: pgTypes,
   });
   // Without a listener, an idle client's error (database restarted) kills the process.
-  pool.on('error', (err) => log().warn({ err }, 'idle database connection lost'));
-  const wrap = (client: pg.Pool | pg.PoolClient): Queryable => ({
-    async query<R>(sql: string, params?: readonly unknown[]) {
-      const result = await client.query(sql, params as unknown[] | undefined);
+  pool.on('error', (err) => logger.warn({ err }, 'idle database connection lost'));
+
+  const run = async <R>(client: pg.Pool | pg.PoolClient, statement: string | Statement, params?: readonly unknown[], timeoutMs?: number) => {
+    const config: pg.QueryConfig & { query_timeout?: number } =
+      typeof statement === 'string' ? { text: statement } : { text: statement.text, ...(statement.name ? { name: statement.name } : {}) };
+    if (params) config.values = params as unknown[];
+    if (timeoutMs !== undefined) config.query_timeout = timeoutMs === 0 ? UNBOUNDED_MS : timeoutMs;
+    try {
+      const result = await client.query(config);
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
-    },
-    async exec(sql: string) {
-      await client.query(sql);
-    },
+    } catch (error) {
+      throw classifyDatabaseError(error);
+    }
+  };
+  const queryable = (client: pg.Pool | pg.PoolClient, timeoutMs?: number): Queryable => ({
+    query: (statement, params) => run(client, statement, params, timeoutMs),
+    exec: async (sql) => void (await run(client, sql, undefined, timeoutMs)),
   });
-  log().debug({ database: redactUrl(url) }, 'using PostgreSQL');
+
   return {
     engine: 'postgres',
-    ...wrap(pool),
-    async transaction(work) {
-      const client = await pool.connect();
+    ...queryable(pool),
+    async transaction(work, options = {}) {
+      let client: pg.PoolClient;
       try {
-        await client.query('BEGIN');
-        const result = await work(wrap(client));
-        await client.query('COMMIT');
+        client = await pool.connect();
+      } catch (error) {
+        throw classifyDatabaseError(error);
+      }
+      // The pool listens for errors of idle clients only: a connection that breaks while
+      // checked out (a terminated backend, a failover) emits 'error' on this client, and
+      // without a listener that event would end the process.
+      let broken: unknown;
+      const onError = (err: Error) => {
+        broken ??= err;
+        logger.warn({ err }, 'database connection lost during a transaction');
+      };
+      client.on('error', onError);
+      const timeoutMs = options.timeoutMs === undefined ? undefined : options.timeoutMs === 0 ? 0 : options.timeoutMs + 1000;
+      const tx = queryable(client, timeoutMs);
+      let discard = false;
+      try {
+        await tx.exec('BEGIN');
+        if (options.timeoutMs !== undefined) await tx.exec(`SET LOCAL statement_timeout = ${Math.floor(options.timeoutMs)}`);
+        const result = await work(tx);
+        await tx.exec('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        // A connection that broke or went silent is dropped, not rolled back: the
+        // server rolls back when it goes, and a ROLLBACK would only wait behind the stuck query.
+        discard = broken !== undefined || error instanceof DatabaseUnavailable;
+        if (!discard) await tx.exec('ROLLBACK').catch(() => (discard = true));
+        if (broken !== undefined && !(error instanceof DatabaseUnavailable)) {
+          throw new DatabaseUnavailable('The database connection was lost; try again shortly.', { cause: broken });
+        }
         throw error;
       } finally {
-        client.release();
+        client.off('error', onError);
+        client.release(discard ? new Error('connection discarded after a failure') : undefined);
       }
     },
     close: () => pool.end(),
@@ -78,34 +160,29 @@ export function openPostgres(url: string, cfg: Pick<DbConfig, 'DB_POOL_MAX' | 'D
 export async function openPglite(dataDir: string | undefined): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
-  const wrap = (client: Pick<typeof db, 'query' | 'exec'>): Queryable => ({
-    async query<R>(sql: string, params?: readonly unknown[]) {
-      const result = await client.query<R>(sql, params as unknown[] | undefined);
-      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+  const db = await PGlite.create(dataDir, { parsers: { [TIMESTAMPTZ]: apiTimestamp } });
+  const queryable = (client: Pick<typeof db, 'query' | 'exec'>): Queryable => ({
+    async query<R>(statement: string | Statement, params?: readonly unknown[]) {
+      try {
+        const result = await client.query<R>(typeof statement === 'string' ? statement : statement.text, params as unknown[] | undefined);
+        return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+      } catch (error) {
+        throw classifyDatabaseError(error);
+      }
     },
     async exec(sql: string) {
-      await client.exec(sql);
+      try {
+        await client.exec(sql);
+      } catch (error) {
+        throw classifyDatabaseError(error);
+      }
     },
   });
   return {
     engine: 'pglite',
-    ...wrap(db),
-    transaction: (work) => db.transaction((tx) => work(wrap(tx))),
+    ...queryable(db),
+    // One process, one session: nothing to bound or to break.
+    transaction: (work) => db.transaction((tx) => work(queryable(tx))),
     close: () => db.close(),
   };
-}
-
-// ------------------------------------------------------ the process database
-
-let current: Promise<Database> | undefined;
-
-/** The process-wide database: opened from the configuration on first use (Lambda), or set at start (server, tests). */
-export function database(): Promise<Database> {
-  current ??= openDatabase(config());
-  return current;
-}
-
-export function useDatabase(db: Database): void {
-  current = Promise.resolve(db);
 }

@@ -2,8 +2,8 @@
 // is stored, in the same transaction as the action's evidence_added event;
 // deleting rows hands back the keys whose objects must go after the commit.
 import type { Identity } from '../domain/roles';
-import type { Database, Queryable } from './database';
-import { EVIDENCE_JSON, jsonArray } from './json';
+import type { Evidence } from './actions';
+import type { Database, Queryable, Statement } from './database';
 
 /** A file already in storage, measured on its way there. */
 export interface StoredFile {
@@ -28,9 +28,13 @@ export interface EvidenceRecord {
 /** The evidence summary an event keeps: enough to know what was added or removed. */
 const EVENT_SUMMARY = (e: string) => `jsonb_build_object('id', ${e}.id, 'filename', ${e}.filename, 'size_bytes', ${e}.size_bytes, 'sha256', ${e}.sha256)`;
 
+const EVIDENCE_COLUMNS = 'id, action_id, filename, content_type, size_bytes, sha256, uploaded_by, uploaded_at';
+
 // One statement: the rows, one evidence_added event per file, and the action's
 // count and version. The action row is locked by the UPDATE.
-const INSERT = `
+const INSERT: Statement = {
+  name: 'evidence_insert',
+  text: `
 WITH a AS (
   UPDATE actions SET evidence_count = evidence_count + jsonb_array_length($2::jsonb), version = version + 1,
                      updated_by = $3, updated_at = now()
@@ -47,10 +51,11 @@ WITH a AS (
   SELECT e.action_id, $3, $4, 'evidence_added', jsonb_build_object('evidence', jsonb_build_array(NULL, ${EVENT_SUMMARY('e')}))
   FROM e ORDER BY e.id
 )
-SELECT ${jsonArray(EVIDENCE_JSON, 'e.id', 'e')} AS items, (SELECT count(*)::int FROM e) AS n`;
+SELECT ${EVIDENCE_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')} FROM e ORDER BY e.id`,
+};
 
 /** Records stored files on an action; undefined when the action does not exist (the caller then deletes the objects). */
-export async function insertEvidence(db: Queryable, actionId: number, files: readonly StoredFile[], who: Identity): Promise<string | undefined> {
+export async function insertEvidence(db: Queryable, actionId: number, files: readonly StoredFile[], who: Identity): Promise<Evidence[] | undefined> {
   const payload = files.map((f) => ({
     filename: f.filename,
     content_type: f.contentType,
@@ -58,23 +63,40 @@ export async function insertEvidence(db: Queryable, actionId: number, files: rea
     sha256: f.sha256,
     storage_key: f.key,
   }));
-  const { rows } = await db.query<{ items: string; n: number }>(INSERT, [actionId, JSON.stringify(payload), who.user, who.role]);
-  const row = rows[0]!;
-  return row.n === files.length ? row.items : undefined;
+  const { rows } = await db.query<Evidence>(INSERT, [actionId, JSON.stringify(payload), who.user, who.role]);
+  return rows.length === files.length ? rows.map(evidenceOf) : undefined;
 }
 
+/** In the API's field order, whatever order the engine returned. */
+const evidenceOf = (r: Evidence): Evidence => ({
+  id: r.id,
+  action_id: r.action_id,
+  filename: r.filename,
+  content_type: r.content_type,
+  size_bytes: r.size_bytes,
+  sha256: r.sha256,
+  uploaded_by: r.uploaded_by,
+  uploaded_at: r.uploaded_at,
+});
+
+const EXISTS: Statement = { name: 'actions_exists', text: 'SELECT 1 FROM actions WHERE id = $1' };
+
 export async function actionExists(db: Queryable, actionId: number): Promise<boolean> {
-  const { rows } = await db.query('SELECT 1 FROM actions WHERE id = $1', [actionId]);
+  const { rows } = await db.query(EXISTS, [actionId]);
   return rows.length > 0;
 }
 
-/** The action's evidence as a JSON array, or undefined when the action does not exist. */
-export async function listEvidence(db: Queryable, actionId: number): Promise<string | undefined> {
-  const { rows } = await db.query<{ items: string | null }>(
-    `SELECT ${jsonArray(EVIDENCE_JSON, 'e.id', 'evidence e WHERE e.action_id = a.id')} AS items FROM actions a WHERE a.id = $1`,
-    [actionId],
-  );
-  return rows[0]?.items ?? undefined;
+const LIST: Statement = {
+  name: 'evidence_list',
+  text: `SELECT a.id AS found, ${EVIDENCE_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')}
+FROM actions a LEFT JOIN evidence e ON e.action_id = a.id WHERE a.id = $1 ORDER BY e.id`,
+};
+
+/** The action's evidence, oldest first, or undefined when the action does not exist. */
+export async function listEvidence(db: Queryable, actionId: number): Promise<Evidence[] | undefined> {
+  const { rows } = await db.query<Evidence & { found: number; id: number | null }>(LIST, [actionId]);
+  if (rows.length === 0) return undefined;
+  return rows.filter((r) => r.id !== null).map(evidenceOf);
 }
 
 interface RecordRow {

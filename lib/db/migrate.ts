@@ -60,7 +60,8 @@ export async function migrate(db: Database, migrations: readonly Migration[] = M
         checksum(migration.sql),
       ]);
       return true;
-    });
+      // A migration may rewrite a large table: no statement timeout, no client-side bound.
+    }, { timeoutMs: 0 });
     if (appliedNow) done.push(migration.id);
   }
   return done;

@@ -47,3 +47,13 @@ export function storedContentType(raw: string | undefined | null): string {
 export const EvidenceList = z.object({ items: z.array(Evidence) });
 
 export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits');
+
+/** The answer to POST /api/v1/actions/{id}/evidence/uploads: where and how to PUT the file, then what to POST. */
+export const DirectUpload = z.object({
+  upload_id: z.uuid(),
+  method: z.literal('PUT'),
+  url: z.string(),
+  headers: z.record(z.string(), z.string()),
+  expires_at: z.iso.datetime(),
+  complete_path: z.string(),
+});

@@ -1,28 +1,11 @@
 // The thin HTTP adapter: a Node request becomes the ALB event a Lambda target
-// would receive, and the handler's ALB result becomes the Node response. Pure
-// functions, so they are testable without a socket.
+// would receive (its body stays in the socket, handed to the operation as a
+// stream), and the operation's ALB result becomes the Node response. Pure
+// functions, testable without a socket.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { ALBEvent, ALBResult } from 'aws-lambda';
-import { bodyStreamOf } from '../middleware/streams';
-
-export class BodyTooLarge extends Error {
-  override name = 'BodyTooLarge';
-}
-
-/** Reads the whole body, giving up as soon as it passes `limit` bytes. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw new BodyTooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new BodyTooLarge();
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-}
+import { bodyStreamOf } from '../operation/results';
 
 /** Splits a request target into its raw path and raw (still percent-encoded) query values, as the ALB does. */
 export function splitTarget(target: string): { path: string; query: Record<string, string> } {
@@ -41,25 +24,23 @@ export function splitTarget(target: string): { path: string; query: Record<strin
   return { path: path || '/', query };
 }
 
-const TEXTUAL = /^(text\/|application\/(?:[\w.+-]+\+)?(?:json|xml|x-www-form-urlencoded|javascript))/i;
-
-export function toAlbEvent(req: IncomingMessage, body: Buffer, target: { path: string; query: Record<string, string> }): ALBEvent {
+export function toAlbEvent(req: IncomingMessage, target: { path: string; query: Record<string, string> }): ALBEvent {
   const headers: Record<string, string> = {};
   const raw = req.rawHeaders;
   // Lower-cased names, last value wins: what an ALB without multi-value headers sends.
   for (let i = 0; i < raw.length; i += 2) headers[raw[i]!.toLowerCase()] = raw[i + 1]!;
-  const textual = body.length === 0 || TEXTUAL.test(headers['content-type'] ?? '');
   return {
     requestContext: { elb: { targetGroupArn: 'local' } },
     httpMethod: req.method ?? 'GET',
     path: target.path,
     queryStringParameters: target.query,
     headers,
-    body: textual ? body.toString('utf8') : body.toString('base64'),
-    isBase64Encoded: !textual,
+    body: '',
+    isBase64Encoded: false,
   };
 }
 
+/** Writes a result; HEAD gets the headers of GET and no body (Node drops it, and a body stream is not read). */
 export function writeResult(res: ServerResponse, result: ALBResult, extraHeaders: Record<string, string> = {}): void {
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
@@ -78,7 +59,8 @@ export function writeResult(res: ServerResponse, result: ALBResult, extraHeaders
     return;
   }
   const body = result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : undefined;
-  if (body && result.statusCode !== 204 && result.statusCode !== 304) headers['content-length'] = String(body.length);
+  const withBody = body !== undefined && result.statusCode !== 204 && result.statusCode !== 304;
+  if (withBody) headers['content-length'] = String(body.length);
   res.writeHead(result.statusCode, headers);
-  res.end(body && result.statusCode !== 204 && result.statusCode !== 304 ? body : undefined);
+  res.end(withBody ? body : undefined);
 }

@@ -1,72 +1,90 @@
-// Method + path → operation. Unknown path → 404; known path with another
-// method → 405 with Allow. HEAD is answered by the GET operation.
+// Method + path → the operation that answers, with the path parameters it
+// matched (handed to the operation, which does not match again). HEAD is
+// answered by the GET operation. What no route takes is answered here too, by
+// operations of lib/http: the web page's files (GET and HEAD outside /api/),
+// 405 with Allow for a known path, 404 for the rest.
 import type { ALBEvent, ALBResult } from 'aws-lambda';
-import type { OperationHandler } from '../middleware/operation';
-import { HttpProblem, problemResult } from '../problems';
-import { requestIdFrom } from '../middleware/request-context';
-import { accessLog } from '../log';
-import { compilePath, type PathPattern } from '../route-pattern';
+import { z } from 'zod';
+import type { OperationContext } from '../operation/context';
+import type { Deps } from '../operation/deps';
+import { operation, type BoundOperation, type Operation } from '../operation/operation';
+import { compilePath, type PathPattern } from '../operation/path-pattern';
+import { HttpProblem } from '../problems';
+import { ANY_QUERY, staticFiles } from './static-files';
 
-export type RouteMatch =
-  | { kind: 'operation'; handler: OperationHandler }
-  | { kind: 'wrong_method'; allow: string[] }
-  | { kind: 'none' };
+export interface RouteMatch {
+  handler: BoundOperation;
+  params: Record<string, string>;
+}
 
 export interface Router {
   match(method: string, path: string): RouteMatch;
+  /** Routes an ALB event (the single-Lambda deployment, in-process tests). */
+  dispatch(event: ALBEvent, context?: Partial<OperationContext>): Promise<ALBResult>;
 }
 
-export function createRouter(handlers: readonly OperationHandler[]): Router {
-  const table: { pattern: PathPattern; byMethod: Map<string, OperationHandler> }[] = [];
-  for (const handler of handlers) {
-    let entry = table.find((t) => t.pattern.pattern === handler.spec.path);
-    if (!entry) table.push((entry = { pattern: compilePath(handler.spec.path), byMethod: new Map() }));
-    entry.byMethod.set(handler.spec.method, handler);
-    if (handler.spec.method === 'GET') entry.byMethod.set('HEAD', handler);
+const notFound = operation(
+  { method: 'GET', path: '(unrouted)', summary: 'No route', query: ANY_QUERY, success: { status: 404, description: 'never' }, problems: ['not-found'] },
+  async ({ event }) => {
+    throw new HttpProblem('not-found', `Nothing at ${event.path}.`);
+  },
+);
+
+const methodNotAllowed = operation(
+  {
+    method: 'GET',
+    path: '(unrouted)',
+    summary: 'Another method',
+    params: z.object({ allow: z.string() }),
+    query: ANY_QUERY,
+    success: { status: 405, description: 'never' },
+    problems: ['method-not-allowed'],
+  },
+  async ({ event, params }) => {
+    throw new HttpProblem('method-not-allowed', `${event.httpMethod} is not supported on ${event.path}.`, { headers: { allow: params.allow } });
+  },
+);
+
+export interface AppOptions {
+  /** The route table, in the order the OpenAPI document lists it. */
+  operations: readonly Operation[];
+  deps: Omit<Deps, 'specs'>;
+  /** The web page's directory; without it only the API answers. */
+  webRoot?: string;
+}
+
+/** Binds every operation to the dependencies and builds the router over them: the app, without a socket. */
+export function createApp(options: AppOptions): Router {
+  const deps: Deps = { ...options.deps, specs: options.operations.map((o) => o.spec) };
+  const table: { pattern: PathPattern; byMethod: Map<string, BoundOperation>; allow: string }[] = [];
+  for (const op of options.operations) {
+    let entry = table.find((t) => t.pattern.pattern === op.spec.path);
+    if (!entry) table.push((entry = { pattern: compilePath(op.spec.path), byMethod: new Map(), allow: '' }));
+    const bound = op.bind(deps);
+    entry.byMethod.set(op.spec.method, bound);
+    if (op.spec.method === 'GET') entry.byMethod.set('HEAD', bound);
   }
+  for (const entry of table) entry.allow = [...entry.byMethod.keys()].join(', ');
+  const unrouted = notFound.bind(deps);
+  const wrongMethod = methodNotAllowed.bind(deps);
+  const files = options.webRoot ? staticFiles(options.webRoot).bind(deps) : undefined;
+
+  const match = (method: string, path: string): RouteMatch => {
+    for (const entry of table) {
+      const params = entry.pattern.match(path);
+      if (!params) continue;
+      const handler = entry.byMethod.get(method);
+      if (handler) return { handler, params };
+      return { handler: wrongMethod, params: { allow: entry.allow } };
+    }
+    if (files && (method === 'GET' || method === 'HEAD') && !path.startsWith('/api/')) return { handler: files, params: {} };
+    return { handler: unrouted, params: {} };
+  };
   return {
-    match(method, path) {
-      for (const entry of table) {
-        if (!entry.pattern.match(path)) continue;
-        const handler = entry.byMethod.get(method);
-        if (handler) return { kind: 'operation', handler };
-        return { kind: 'wrong_method', allow: [...entry.byMethod.keys()] };
-      }
-      return { kind: 'none' };
+    match,
+    dispatch(event, context = {}) {
+      const { handler, params } = match(event.httpMethod, event.path);
+      return handler(event, { ...context, pathParams: params });
     },
   };
-}
-
-interface ProblemAnswer {
-  method: string;
-  path: string;
-  route: string;
-  requestIdHeader: string | undefined;
-  durationMs?: number;
-}
-
-/** A problem answered before any operation runs: request id, problem body and access line, as operations do. */
-export function problemAnswer(problem: HttpProblem, answer: ProblemAnswer): ALBResult {
-  const requestId = requestIdFrom(answer.requestIdHeader);
-  const result = problemResult(problem, { requestId, instance: answer.path });
-  result.headers = { ...result.headers, 'x-request-id': requestId };
-  accessLog({ request_id: requestId, method: answer.method, route: answer.route, status: result.statusCode, duration_ms: answer.durationMs ?? 0 });
-  return result;
-}
-
-/** The problem answer for a request no operation takes (404 / 405). */
-export function unroutedResult(match: RouteMatch, method: string, path: string, requestIdHeader: string | undefined): ALBResult {
-  const problem =
-    match.kind === 'wrong_method'
-      ? new HttpProblem(405, `${method} is not supported on ${path}.`, { headers: { allow: match.allow.join(', ') } })
-      : new HttpProblem(404, `Nothing at ${path}.`);
-  return problemAnswer(problem, { method, path, route: '(unrouted)', requestIdHeader });
-}
-
-/** Routes an ALB event (single-Lambda deployment and in-process tests). */
-export async function dispatch(router: Router, event: ALBEvent, context: object): Promise<ALBResult> {
-  const match = router.match(event.httpMethod, event.path);
-  if (match.kind === 'operation') return match.handler(event, context);
-  const requestId = Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === 'x-request-id')?.[1];
-  return unroutedResult(match, event.httpMethod, event.path, requestId);
 }

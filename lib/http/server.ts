@@ -1,24 +1,21 @@
-// The container's HTTP server: routes requests through the adapter to the
-// operations, serves the web page, and drains gracefully on SIGTERM.
+// The container's HTTP server: every request goes through the adapter to the
+// operation the router picks (API routes, the web page, 404/405 alike), and
+// the server drains gracefully on SIGTERM.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { Server as NetServer, type Socket } from 'node:net';
+import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { AddressInfo } from 'node:net';
-import type { OperationHandler } from '../middleware/operation';
-import type { StreamingSeam } from '../middleware/context';
-import { requestIdFrom } from '../middleware/request-context';
-import { accessLog, log } from '../log';
-import { HttpProblem, problemResult } from '../problems';
-import { setDraining } from '../health';
-import { BodyTooLarge, readBody, splitTarget, toAlbEvent, writeResult } from './adapter';
-import { createRouter, problemAnswer, unroutedResult } from './router';
-import { serveStatic } from './static-files';
+import type { Health } from '../health';
+import type { Logger } from '../log';
+import { requestScope, type RequestScope } from '../operation/request-context';
+import { problemResult } from '../problems';
+import { splitTarget, toAlbEvent, writeResult } from './adapter';
+import type { Router } from './router';
 
 export interface HttpServerOptions {
-  routes: readonly OperationHandler[];
-  webRoot?: string;
-  maxJsonBodyBytes: number;
+  app: Router;
+  health: Health;
+  logger: Logger;
   /** The load balancer's idle timeout; keep-alive stays above it so the ALB never reuses a closed socket. */
   albIdleTimeoutS: number;
 }
@@ -28,6 +25,8 @@ export interface HttpServer {
   listen(port: number, host: string): Promise<AddressInfo>;
   /** Stops accepting, finishes in-flight requests, closes idle sockets; resolves when all are gone or time is up. */
   shutdown(timeoutMs: number): Promise<void>;
+  /** What is known of the requests being answered now. */
+  inFlight(): RequestScope[];
 }
 
 interface SocketState {
@@ -38,71 +37,44 @@ interface SocketState {
 const IDLE_GRACE_MS = 250;
 
 export function createHttpServer(options: HttpServerOptions): HttpServer {
-  const router = createRouter(options.routes);
+  const { app, health, logger } = options;
   const sockets = new Map<Socket, SocketState>();
+  const scopes = new Set<RequestScope>();
   let draining = false;
   // While draining, every answer asks the client to go elsewhere for the next one;
   // read when the answer is written, so requests already in flight get it too.
   const drainHeaders = (): Record<string, string> => (draining ? { connection: 'close' } : {});
 
-  const server = createServer(async (req, res) => {
+  const server = createServer((req, res) => {
     const state = sockets.get(req.socket);
     if (state) state.inflight++;
+    const target = splitTarget(req.url ?? '/');
+    const scope: RequestScope = { method: req.method ?? 'GET', path: target.path };
+    scopes.add(scope);
     res.once('close', () => {
+      scopes.delete(scope);
       if (state) {
         state.inflight--;
         state.idleSince = performance.now();
       }
     });
-    try {
-      await handle(req, res);
-    } catch (error) {
-      log().error({ err: error }, 'adapter failure');
+    requestScope.run(scope, () => handle(req, res, target)).catch((error: unknown) => {
+      // Operations answer their own errors; this is a fault of the adapter itself.
+      logger.error({ err: error }, 'adapter failure');
       if (!res.headersSent) writeResult(res, problemResult(error, { requestId: randomUUID(), instance: req.url ?? '/' }), drainHeaders());
       else res.destroy();
-    }
+    });
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse) {
-    const started = performance.now();
-    const method = req.method ?? 'GET';
-    const target = splitTarget(req.url ?? '/');
-    const match = router.match(method, target.path);
-
-    if (match.kind === 'operation') {
-      // A streamBody operation reads the socket itself; any other gets its body buffered into the event.
-      const streaming = match.handler.spec.streamBody === true;
-      let body: Buffer = EMPTY;
-      if (!streaming) {
-        try {
-          body = await readBody(req, options.maxJsonBodyBytes);
-        } catch (error) {
-          if (!(error instanceof BodyTooLarge)) throw error;
-          const problem = new HttpProblem(413, `The body is larger than ${options.maxJsonBodyBytes} bytes.`);
-          const answer = { method, path: target.path, route: match.handler.spec.path, requestIdHeader: header(req, 'x-request-id'), durationMs: elapsed(started) };
-          writeResult(res, problemAnswer(problem, answer), { ...drainHeaders(), connection: 'close' });
-          return;
-        }
-      }
-      const event = toAlbEvent(req, body, target);
-      const context: StreamingSeam = { streamsResponses: true, ...(streaming ? { requestBody: req } : {}) };
-      const result = await match.handler(event, { awsRequestId: randomUUID(), functionName: 'action-tracker', ...context });
-      // An answer given before the body was read (401, 413, 503): the client is told to
-      // close, and the rest of its body is discarded for a moment so it can read the answer.
-      const unread = !req.complete;
-      writeResult(res, result, unread ? { ...drainHeaders(), connection: 'close' } : drainHeaders());
-      if (unread) discardRest(req);
-      return;
-    }
-
-    if (match.kind === 'none' && options.webRoot && (method === 'GET' || method === 'HEAD') && !target.path.startsWith('/api/')) {
-      const requestId = requestIdFrom(header(req, 'x-request-id'));
-      if (await serveStatic(options.webRoot, req, res, target.path, { ...drainHeaders(), 'x-request-id': requestId })) {
-        accessLog({ request_id: requestId, method, route: '(static)', status: res.statusCode, duration_ms: elapsed(started) });
-        return;
-      }
-    }
-    writeResult(res, unroutedResult(match, method, target.path, header(req, 'x-request-id')), drainHeaders());
+  async function handle(req: IncomingMessage, res: ServerResponse, target: ReturnType<typeof splitTarget>) {
+    const { handler, params } = app.match(req.method ?? 'GET', target.path);
+    // The body stays in the socket: an operation that takes one reads it (bounded), an upload streams it.
+    const result = await handler(toAlbEvent(req, target), { requestBody: req, streamsResponses: true, pathParams: params });
+    // An answer given before the body was read (401, 413, 503): the client is told to
+    // close, and the rest of its body is discarded for a moment so it can read the answer.
+    const unread = !req.complete;
+    writeResult(res, result, unread ? { ...drainHeaders(), connection: 'close' } : drainHeaders());
+    if (unread) discardRest(req);
   }
 
   server.on('connection', (socket: Socket) => {
@@ -114,6 +86,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
 
   return {
     server,
+    inFlight: () => [...scopes],
     listen(port, host) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -122,7 +95,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     },
     shutdown(timeoutMs) {
       draining = true;
-      setDraining(true);
+      health.draining = true;
       return new Promise<void>((resolve) => {
         // Stop listening only: http's server.close() (Node >= 19) also drops at once
         // keep-alive sockets whose next request is already buffered; close a socket
@@ -149,7 +122,6 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   };
 }
 
-const EMPTY = Buffer.alloc(0);
 /** How much of an unread body is swallowed after an early answer before the socket is closed. */
 const DISCARD_LIMIT_BYTES = 8 * 1024 * 1024;
 const DISCARD_LIMIT_MS = 5_000;
@@ -167,10 +139,3 @@ function discardRest(req: IncomingMessage): void {
   req.once('close', () => clearTimeout(timer));
   req.resume();
 }
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[value.length - 1] : value;
-}
-
-const elapsed = (started: number) => Math.round((performance.now() - started) * 100) / 100;

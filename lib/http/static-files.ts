@@ -1,9 +1,14 @@
-// Static files of the web page. Hashed asset names are cached for a year,
-// index.html never; the page gets a strict Content-Security-Policy.
+// Static files of the web page, served by an operation of their own so they
+// get a request id and an access line like every other answer. Hashed asset
+// names are cached for a year, index.html never; the page gets a strict
+// Content-Security-Policy.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
+import { operation, type Operation } from '../operation/operation';
+import { streamed } from '../operation/results';
+import { z } from 'zod';
+import { HttpProblem } from '../problems';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -26,6 +31,9 @@ export const PAGE_SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
 };
+
+/** Whatever query a request that no API route takes carries, the answer is the same. */
+export const ANY_QUERY = z.record(z.string(), z.string());
 
 const HASHED = /\.[0-9a-f]{8,}\.[a-z0-9]+$/i;
 
@@ -51,33 +59,31 @@ export function resolveStaticPath(root: string, rawPath: string): string | undef
   return file.startsWith(root.endsWith(sep) ? root : root + sep) ? file : undefined;
 }
 
-/** Serves GET/HEAD for a static file; returns false when there is no such file. */
-export async function serveStatic(root: string, req: IncomingMessage, res: ServerResponse, rawPath: string, extraHeaders: Record<string, string>): Promise<boolean> {
-  const file = resolveStaticPath(root, rawPath);
-  if (!file) return false;
-  const info = await stat(file).catch(() => undefined);
-  if (!info?.isFile()) return false;
-  const etag = `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
-  const headers: Record<string, string> = {
-    ...extraHeaders,
-    ...PAGE_SECURITY_HEADERS,
-    'content-type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
-    'cache-control': cacheControl(file),
-    etag,
-    'last-modified': info.mtime.toUTCString(),
-  };
-  if (req.headers['if-none-match'] === etag) {
-    res.writeHead(304, headers).end();
-    return true;
-  }
-  headers['content-length'] = String(info.size);
-  res.writeHead(200, headers);
-  if (req.method === 'HEAD') {
-    res.end();
-    return true;
-  }
-  await new Promise<void>((resolve, reject) => {
-    createReadStream(file).on('error', reject).pipe(res).on('finish', resolve).on('close', resolve);
+/** GET (and HEAD) of the files under `root`; anything else there is a 404 like any unknown path. */
+export function staticFiles(root: string): Operation {
+  const spec = {
+    method: 'GET',
+    path: '(static)',
+    summary: 'The web page',
+    query: ANY_QUERY,
+    success: { status: 200, description: 'A file of the page' },
+    alternatives: [{ status: 304, description: 'Not modified' }],
+    problems: ['not-found'],
+  } as const;
+  return operation(spec, async ({ event }) => {
+    const file = resolveStaticPath(root, event.path);
+    const info = file === undefined ? undefined : await stat(file).catch(() => undefined);
+    if (!file || !info?.isFile()) throw new HttpProblem('not-found', `Nothing at ${event.path}.`);
+    const etag = `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
+    const headers: Record<string, string> = {
+      ...PAGE_SECURITY_HEADERS,
+      'content-type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'cache-control': cacheControl(file),
+      etag,
+      'last-modified': info.mtime.toUTCString(),
+    };
+    if (event.headers?.['if-none-match'] === etag) return { statusCode: 304, headers, body: '', isBase64Encoded: false };
+    headers['content-length'] = String(info.size);
+    return streamed(200, headers, createReadStream(file));
   });
-  return true;
 }

@@ -1,10 +1,10 @@
-// The process-wide evidence store, chosen by configuration: S3 when
-// EVIDENCE_BUCKET is set, local disk under DATA_DIR/evidence otherwise.
+// The evidence store chosen by configuration: S3 when EVIDENCE_BUCKET is set,
+// local disk under DATA_DIR/evidence otherwise. The AWS SDK is loaded only for
+// S3 (it is most of the bundle: start-up time and memory for nothing otherwise).
 import { resolve } from 'node:path';
-import { config, type Config } from '../config';
+import type { Config } from '../config';
+import type { Logger } from '../log';
 import { openLocalStore } from './local';
-import { openS3Store } from './s3';
-import { log } from '../log';
 import { deleteObjects, type EvidenceStore } from './store';
 
 type StoreConfig = Pick<
@@ -12,8 +12,9 @@ type StoreConfig = Pick<
   'DATA_DIR' | 'EVIDENCE_BUCKET' | 'EVIDENCE_PREFIX' | 'EVIDENCE_SSE' | 'EVIDENCE_KMS_KEY_ID' | 'AWS_REGION' | 'AWS_ENDPOINT_URL_S3'
 >;
 
-export function openEvidenceStore(cfg: StoreConfig): EvidenceStore {
+export async function openEvidenceStore(cfg: StoreConfig): Promise<EvidenceStore> {
   if (!cfg.EVIDENCE_BUCKET) return openLocalStore(resolve(cfg.DATA_DIR, 'evidence'));
+  const { openS3Store } = await import('./s3');
   return openS3Store({
     bucket: cfg.EVIDENCE_BUCKET,
     prefix: cfg.EVIDENCE_PREFIX,
@@ -24,23 +25,11 @@ export function openEvidenceStore(cfg: StoreConfig): EvidenceStore {
   });
 }
 
-let current: EvidenceStore | undefined;
-
-/** The process evidence store: opened from the configuration on first use (Lambda), or set at start (server, tests). */
-export function evidenceStore(): EvidenceStore {
-  current ??= openEvidenceStore(config());
-  return current;
-}
-
-export function useEvidenceStore(store: EvidenceStore): void {
-  current = store;
-}
-
 /**
  * Deletes objects whose rows are already gone. What still cannot be deleted
  * is logged, and left to `npm run evidence:reconcile`: the request stands.
  */
-export async function removeObjects(keys: readonly string[], requestId: string): Promise<void> {
-  const left = await deleteObjects(evidenceStore(), keys);
-  if (left.length > 0) log().warn({ request_id: requestId, keys: left }, 'evidence objects not deleted; reconcile will remove them');
+export async function removeObjects(store: EvidenceStore, keys: readonly string[], log: Logger): Promise<void> {
+  const left = await deleteObjects(store, keys);
+  if (left.length > 0) log.warn({ keys: left }, 'evidence objects not deleted; reconcile will remove them');
 }

@@ -2,18 +2,30 @@
 // and the size limit enforced as the bytes pass, before more are stored.
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
+import { HttpProblem, type CarriesProblem } from '../problems';
 import { SourceError } from './store';
 
-export class TooLarge extends SourceError {
+export class TooLarge extends SourceError implements CarriesProblem {
   override name = 'TooLarge';
   constructor(readonly limit: number) {
     super(`larger than ${limit} bytes`);
   }
+  toProblem(): HttpProblem {
+    return new HttpProblem('too-large', `Each file may be at most ${this.limit} bytes; nothing was stored.`, { cause: this });
+  }
 }
 
 /** The client went away (or sent a malformed upload) before the file ended. */
-export class UploadBroken extends SourceError {
+export class UploadBroken extends SourceError implements CarriesProblem {
   override name = 'UploadBroken';
+  toProblem(): HttpProblem {
+    return invalidUpload(this.message, 'file', this);
+  }
+}
+
+/** The 400 of an upload that is wrong in itself; nothing of it is kept. */
+export function invalidUpload(message: string, field: string, cause: Error): HttpProblem {
+  return new HttpProblem('invalid-upload', `${message}; nothing was stored.`, { errors: [{ path: field, message }], cause });
 }
 
 export class EvidenceMeter extends Transform {

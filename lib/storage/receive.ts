@@ -6,17 +6,21 @@ import type { Readable } from 'node:stream';
 import busboy from 'busboy';
 import { displayFilename, storedContentType, FILES_PER_UPLOAD } from '../domain/evidence';
 import type { StoredFile } from '../db/evidence';
-import { EvidenceMeter, TooLarge, UploadBroken } from './meter';
+import type { CarriesProblem } from '../problems';
+import { EvidenceMeter, invalidUpload, TooLarge, UploadBroken } from './meter';
 import { deleteObjects, SourceError, type EvidenceStore } from './store';
 
 /** The upload itself is wrong (bad filename, unknown part, malformed multipart, empty file): 400. */
-export class BadUpload extends SourceError {
+export class BadUpload extends SourceError implements CarriesProblem {
   override name = 'BadUpload';
   constructor(
     message: string,
     readonly field = 'file',
   ) {
     super(message);
+  }
+  toProblem() {
+    return invalidUpload(this.message, this.field, this);
   }
 }
 

@@ -3,6 +3,7 @@
 // failures (StorageUnavailable → 503) from errors of the stream it was given
 // (too large, client gone), which it passes on unchanged.
 import type { Readable } from 'node:stream';
+import { HttpProblem, type CarriesProblem } from '../problems';
 
 export interface StoredObject {
   key: string;
@@ -59,8 +60,14 @@ export class SourceError extends Error {
 }
 
 /** The store itself failed (disk, network, S3): the request may be retried. */
-export class StorageUnavailable extends Error {
+export class StorageUnavailable extends Error implements CarriesProblem {
   override name = 'StorageUnavailable';
+  toProblem(): HttpProblem {
+    return new HttpProblem('storage-unavailable', 'Evidence storage is unavailable; nothing was stored. Try again shortly.', {
+      headers: { 'retry-after': '5' },
+      cause: this,
+    });
+  }
 }
 
 export class NotStored extends Error {

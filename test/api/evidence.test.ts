@@ -7,20 +7,14 @@ import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { config } from '../../lib/config';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLocalStore } from '../../lib/storage/local';
 import { as, createAction, ENGINES, expectProblem, startApp, storedState, type Caller, type Engine, type Reply, type TestApp } from '../support/app';
 import { startS3, type RecordedRequest, type S3Fixture } from '../support/s3';
 
-// config() is read once per process (this file's fork) and cached: the limit must be in
-// the environment before anything calls it. 10 MiB: above the S3 driver's 5 MiB part
-// size, so a 9 MiB file goes multipart, and an over-limit body stays cheap.
-const { LIMIT } = vi.hoisted(() => {
-  const LIMIT = 10 * 1024 * 1024;
-  process.env.EVIDENCE_MAX_BYTES = String(LIMIT);
-  return { LIMIT };
-});
+// 10 MiB: above the S3 driver's 5 MiB part size, so a 9 MiB file goes multipart,
+// and an over-limit body stays cheap.
+const LIMIT = 10 * 1024 * 1024;
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -42,7 +36,6 @@ interface Part {
 let s3: S3Fixture;
 
 beforeAll(async () => {
-  expect(config().EVIDENCE_MAX_BYTES).toBe(LIMIT);
   s3 = await startS3();
 });
 
@@ -63,10 +56,10 @@ describe.each(COMBOS)('evidence on $engine with the $driver store', ({ engine, d
       base = await mkdtemp(join(tmpdir(), 'iat-evidence-api-'));
       // Nested, so that a `../../…` name resolved against the store would land inside `base`.
       storeDir = join(base, 'x', 'y', 'store');
-      app = await startApp(engine, { store: openLocalStore(storeDir) });
+      app = await startApp(engine, { store: openLocalStore(storeDir), config: { EVIDENCE_MAX_BYTES: LIMIT } });
     } else {
       requestsFrom = s3.requests.length;
-      app = await startApp(engine, { store: s3.store() });
+      app = await startApp(engine, { store: s3.store(), config: { EVIDENCE_MAX_BYTES: LIMIT } });
     }
   });
 

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBundle, type Bundle } from '../support/build';
+import { buildBundle, type Bundle, freePort } from '../support/build';
 
 // ---------------------------------------------------------------------------
 // A small Dockerfile parser: comments, line continuations, global ARG
@@ -260,13 +260,6 @@ async function productionInstall(): Promise<{ dir: string; cached: boolean }> {
   return { dir: cacheDir, cached: false };
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function getHealth(port: number): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {

@@ -1,17 +1,21 @@
 // Starts the real app (route table, HTTP adapter, server on a loopback port)
-// over a fresh database of the chosen engine, and talks to it over HTTP.
+// over a fresh database of the chosen engine, and talks to it over HTTP. Every
+// answer is checked against what its operation's spec declares.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { expect } from 'vitest';
-import { routes } from '../../handlers/index';
-import { openPglite, openPostgres, useDatabase, type Database } from '../../lib/db/database';
+import { OPERATIONS } from '../../app/routes';
+import { loadConfig, type Config } from '../../lib/config';
+import { openPglite, openPostgres, type Database } from '../../lib/db/database';
 import { migrate } from '../../lib/db/migrate';
+import { Health } from '../../lib/health';
+import { createApp, type Router } from '../../lib/http/router';
 import { createHttpServer, type HttpServer } from '../../lib/http/server';
-import { setDraining } from '../../lib/health';
+import { silentLogger, type Logger } from '../../lib/log';
+import { responseMismatches } from '../../lib/operation/response-check';
 import { openLocalStore } from '../../lib/storage/local';
-import { useEvidenceStore } from '../../lib/storage/index';
 import type { EvidenceStore } from '../../lib/storage/store';
 
 export type Engine = 'pglite' | 'postgres';
@@ -19,6 +23,11 @@ export type Engine = 'pglite' | 'postgres';
 /** PGlite always; PostgreSQL when TEST_DATABASE_URL is set (global setup says loudly when it is not). */
 export const ENGINES: Engine[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
 export const POSTGRES_URL = process.env.TEST_DATABASE_URL;
+
+/** The service's configuration with its defaults, whatever this process's environment says, and `overrides`. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return { ...loadConfig({}), LOG_LEVEL: 'silent', ...overrides };
+}
 
 export interface FreshDatabase {
   db: Database;
@@ -43,7 +52,7 @@ export async function freshDatabase(engine: Engine, options: { migrate?: boolean
     await admin.end();
     const url = new URL(POSTGRES_URL);
     url.pathname = `/${name}`;
-    const db = openPostgres(url.toString(), { DB_POOL_MAX: options.poolMax ?? 20, DB_STATEMENT_TIMEOUT_MS: 15_000 });
+    const db = openPostgres(url.toString(), postgresOptions({ DB_POOL_MAX: options.poolMax ?? 20 }), silentLogger());
     fresh = {
       db,
       url: url.toString(),
@@ -58,6 +67,12 @@ export async function freshDatabase(engine: Engine, options: { migrate?: boolean
   }
   if (options.migrate !== false) await migrate(fresh.db);
   return fresh;
+}
+
+/** Pool settings for a test's own PostgreSQL handle: the service's defaults, and `overrides`. */
+export function postgresOptions(overrides: Partial<Pick<Config, 'DB_POOL_MAX' | 'DB_STATEMENT_TIMEOUT_MS' | 'DB_QUERY_TIMEOUT_MS'>> = {}) {
+  const { DB_POOL_MAX, DB_STATEMENT_TIMEOUT_MS, DB_QUERY_TIMEOUT_MS } = testConfig();
+  return { DB_POOL_MAX, DB_STATEMENT_TIMEOUT_MS, DB_QUERY_TIMEOUT_MS, ...overrides };
 }
 
 export interface Caller {
@@ -91,28 +106,51 @@ export interface TestApp {
   engine: Engine;
   db: Database;
   store: EvidenceStore;
+  config: Config;
+  health: Health;
+  /** The app without its socket: match a route, dispatch an ALB event. */
+  router: Router;
   baseUrl: string;
   http: HttpServer;
   call<T = any>(method: string, path: string, options?: CallOptions): Promise<Reply<T>>;
+  /** Fails the test when an answer does not conform to its operation's spec (call() does this on every answer). */
+  expectConforming(method: string, path: string, res: { status: number; headers: Headers; text: string }): void;
   close(): Promise<void>;
 }
 
-export async function startApp(engine: Engine, options: { maxJsonBodyBytes?: number; store?: EvidenceStore } = {}): Promise<TestApp> {
+export interface StartOptions {
+  store?: EvidenceStore;
+  config?: Partial<Config>;
+  logger?: Logger;
+}
+
+export async function startApp(engine: Engine, options: StartOptions = {}): Promise<TestApp> {
   const fresh = await freshDatabase(engine);
-  useDatabase(fresh.db);
   // Evidence on local disk in a directory of its own unless the test brings a store (S3).
   const evidenceDir = options.store ? undefined : await mkdtemp(join(tmpdir(), 'iat-evidence-'));
   const store = options.store ?? openLocalStore(evidenceDir!);
-  useEvidenceStore(store);
-  const http = createHttpServer({ routes, webRoot: join(process.cwd(), 'web'), maxJsonBodyBytes: options.maxJsonBodyBytes ?? 1024 * 1024, albIdleTimeoutS: 60 });
+  const config = testConfig(options.config);
+  const logger = options.logger ?? silentLogger();
+  const health = new Health();
+  const router = createApp({ operations: OPERATIONS, deps: { db: fresh.db, store, config, logger, health }, webRoot: join(process.cwd(), 'web') });
+  const http = createHttpServer({ app: router, health, logger, albIdleTimeoutS: 60 });
   const address = await http.listen(0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${address.port}`;
+  const expectConforming: TestApp['expectConforming'] = (method, path, res) => {
+    const { handler } = router.match(method, path.split('?')[0]!);
+    const mismatches = responseMismatches(handler.spec, { method, status: res.status, contentType: res.headers.get('content-type'), text: res.text });
+    expect(mismatches, `${method} ${path}`).toEqual([]);
+  };
   return {
     engine,
     db: fresh.db,
     store,
+    config,
+    health,
+    router,
     baseUrl,
     http,
+    expectConforming,
     async call(method, path, opts = {}) {
       const headers: Record<string, string> = { ...opts.headers };
       const who = opts.as === undefined ? as.member : opts.as;
@@ -127,13 +165,13 @@ export async function startApp(engine: Engine, options: { maxJsonBodyBytes?: num
       }
       const res = await fetch(baseUrl + path, { method, headers, body });
       const text = await res.text();
+      expectConforming(method, path, { status: res.status, headers: res.headers, text });
       let parsed: unknown = undefined;
       if (/json/.test(res.headers.get('content-type') ?? '') && text) parsed = JSON.parse(text);
       return { status: res.status, headers: res.headers, text, body: parsed as any };
     },
     async close() {
       await http.shutdown(1000);
-      setDraining(false);
       await fresh.drop();
       if (evidenceDir) await rm(evidenceDir, { recursive: true, force: true });
     },

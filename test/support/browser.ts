@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { describe, it } from 'vitest';
-import { buildBundle, startServerProcess, type Bundle } from './build';
+import { buildBundle, startServerProcess, type Bundle, freePort } from './build';
 
 /** Flags that work on this machine kind (see /work/shared/PLATFORM.md): no sandbox as root, no GPU, no calls home. */
 export const CHROMIUM_ARGS = [
@@ -109,13 +109,6 @@ export interface AppServer {
   close(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /**
  * The real server (dist/server.mjs of a private build, see ./build.ts) on a

@@ -4,11 +4,12 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 // What scripts/build.mjs reads, relative to its working directory.
-const SOURCES = ['bin', 'lib', 'handlers', 'web', 'scripts', 'package.json', 'tsconfig.json', 'node_modules'];
+const SOURCES = ['app', 'bin', 'lib', 'handlers', 'web', 'scripts', 'package.json', 'package-lock.json', 'tsconfig.json', 'node_modules'];
 
 export interface Bundle {
   /** dist/server.mjs of this build. */
@@ -39,4 +40,13 @@ export function startServerProcess(bundle: Bundle, env: Record<string, string>):
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<Exited>((resolve) => child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
   return { child, exited, output: () => stdout };
+}
+
+/** A loopback port that was free a moment ago (a process told to listen on it may still lose it to another). */
+export async function freePort(): Promise<number> {
+  const probe = createTcpServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }

@@ -20,7 +20,8 @@ describe('loadConfig', () => {
       DATABASE_URL: undefined,
       DATA_DIR: './data',
       DB_POOL_MAX: 10,
-      DB_STATEMENT_TIMEOUT_MS: 15_000,
+      DB_STATEMENT_TIMEOUT_MS: 5_000,
+      DB_QUERY_TIMEOUT_MS: 6_000,
       MIGRATE_ON_START: true,
       LOG_LEVEL: 'info',
       MAX_JSON_BODY_BYTES: 1_048_576,
@@ -39,6 +40,14 @@ describe('loadConfig', () => {
       AWS_REGION: undefined,
       AWS_ENDPOINT_URL_S3: undefined,
     });
+  });
+
+  it('refuses a client-side query bound at or below the server-side statement timeout', () => {
+    expect(errorFor({ DB_STATEMENT_TIMEOUT_MS: '5000', DB_QUERY_TIMEOUT_MS: '5000' }).message).toBe(
+      'configuration: DB_QUERY_TIMEOUT_MS must be above DB_STATEMENT_TIMEOUT_MS (got 5000 and 5000)',
+    );
+    expect(errorFor({ DB_STATEMENT_TIMEOUT_MS: '20000' }).message).toMatch(/^configuration: DB_QUERY_TIMEOUT_MS must be above DB_STATEMENT_TIMEOUT_MS/);
+    expect(loadConfig({ DB_STATEMENT_TIMEOUT_MS: '20000', DB_QUERY_TIMEOUT_MS: '21000' })).toMatchObject({ DB_STATEMENT_TIMEOUT_MS: 20_000, DB_QUERY_TIMEOUT_MS: 21_000 });
   });
 
   it('parses numbers, booleans and URLs from their text', () => {

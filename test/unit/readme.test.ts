@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SETTINGS } from '../../lib/config';
+import { PROBLEMS } from '../../lib/problems';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
@@ -20,5 +21,11 @@ describe('README', () => {
       const fallback = SETTINGS[name as keyof typeof SETTINGS].default;
       expect(shown, name).toBe(fallback === undefined ? '—' : `\`${fallback}\``);
     }
+  });
+
+  it('lists the problem catalog as lib/problems.ts has it: slug, status and title', () => {
+    const section = readme.slice(readme.indexOf('### Problems'));
+    const rows = [...section.matchAll(/^\| `([a-z-]+)` \| (\d{3}) \| ([^|]+) \|/gm)].map((m) => [m[1], Number(m[2]), m[3]!.trim()]);
+    expect(rows).toEqual(Object.entries(PROBLEMS).map(([slug, p]) => [slug, p.status, p.title]));
   });
 });

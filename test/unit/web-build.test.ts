@@ -7,8 +7,8 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { routes } from '../../handlers/index';
-import { createHttpServer, type HttpServer } from '../../lib/http/server';
+import type { HttpServer } from '../../lib/http/server';
+import { serverWithoutData } from '../support/in-process';
 import { buildWeb, type WebBuildResult } from '../../scripts/web-build.mjs';
 
 const FIXTURE = join(process.cwd(), 'test', 'fixtures', 'web');
@@ -79,7 +79,7 @@ describe('buildWeb on the fixture page', () => {
     let http: HttpServer;
     let url: string;
     beforeAll(async () => {
-      http = createHttpServer({ routes, webRoot: out, maxJsonBodyBytes: 1024 * 1024, albIdleTimeoutS: 60 });
+      http = serverWithoutData({ webRoot: out });
       const { port } = await http.listen(0, '127.0.0.1');
       url = `http://127.0.0.1:${port}`;
     });

@@ -3,16 +3,13 @@ import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { ActionId } from '../../../lib/domain/action-schema';
 import { EvidenceList } from '../../../lib/domain/evidence';
-import { config } from '../../../lib/config';
-import { database } from '../../../lib/db/database';
+import type { Database } from '../../../lib/db/database';
 import { findUpload, insertEvidence, takeUpload, type PendingUpload } from '../../../lib/db/evidence';
-import { operation } from '../../../lib/middleware/operation';
-import { jsonText } from '../../../lib/middleware/respond';
+import { operation } from '../../../lib/operation/operation';
+import { json } from '../../../lib/operation/results';
 import { HttpProblem } from '../../../lib/problems';
-import { evidenceStore } from '../../../lib/storage/index';
 import { EvidenceMeter } from '../../../lib/storage/meter';
 import { deleteObjects, type EvidenceStore } from '../../../lib/storage/store';
-import type { Database } from '../../../lib/db/database';
 
 const spec = {
   method: 'POST',
@@ -21,35 +18,33 @@ const spec = {
   minRole: 'member',
   params: z.strictObject({ id: ActionId, uploadId: z.uuid() }),
   success: { status: 201, description: 'The stored file', schema: EvidenceList },
-  problems: [404, 409, 422, 503],
+  problems: ['upload-incomplete', 'upload-mismatch', 'storage-unavailable'],
 } as const;
 
-export const handler = operation(spec, async ({ params, identity }) => {
-  const db = await database();
-  const store = evidenceStore();
+export default operation(spec, async ({ db, store, config, params, identity }) => {
   const pending = await findUpload(db, params.uploadId, params.id);
-  if (!pending) throw new HttpProblem(404, `Upload ${params.uploadId} does not exist (or was completed already).`);
+  if (!pending) throw new HttpProblem('not-found', `Upload ${params.uploadId} does not exist (or was completed already).`);
   if (pending.expired) {
     await discard(db, store, pending);
-    throw new HttpProblem(404, `Upload ${params.uploadId} expired; ask for a new one.`);
+    throw new HttpProblem('not-found', `Upload ${params.uploadId} expired; ask for a new one.`);
   }
   const stored = await store.stat(pending.storageKey);
-  if (!stored) throw new HttpProblem(409, 'Nothing has been uploaded yet: PUT the file to the upload URL first.', { type: 'upload-incomplete' });
+  if (!stored) throw new HttpProblem('upload-incomplete', 'Nothing has been uploaded yet: PUT the file to the upload URL first.');
   if (stored.size !== pending.sizeBytes) {
     await discard(db, store, pending);
-    throw new HttpProblem(422, `${stored.size} bytes arrived, ${pending.sizeBytes} were declared; the upload was discarded.`, { type: 'upload-mismatch' });
+    throw new HttpProblem('upload-mismatch', `${stored.size} bytes arrived, ${pending.sizeBytes} were declared; the upload was discarded.`);
   }
   // The object is the truth: its SHA-256 is read back from storage, never taken on trust.
-  const meter = new EvidenceMeter(config().EVIDENCE_MAX_BYTES);
+  const meter = new EvidenceMeter(config.EVIDENCE_MAX_BYTES);
   await pipeline(await store.get(pending.storageKey), meter, new Writable({ write: (_c, _e, done) => done() }));
   if (pending.sha256 && pending.sha256 !== meter.sha256) {
     await discard(db, store, pending);
-    throw new HttpProblem(422, 'The uploaded bytes do not match the declared SHA-256; the upload was discarded.', { type: 'upload-mismatch' });
+    throw new HttpProblem('upload-mismatch', 'The uploaded bytes do not match the declared SHA-256; the upload was discarded.');
   }
   const file = { key: pending.storageKey, filename: pending.filename, contentType: pending.contentType, sizeBytes: meter.bytes, sha256: meter.sha256 };
   const items = await db.transaction(async (tx) => ((await takeUpload(tx, pending.id, params.id)) ? insertEvidence(tx, params.id, [file], identity) : undefined));
-  if (items === undefined) throw new HttpProblem(404, `Upload ${params.uploadId} does not exist (or was completed already).`);
-  return jsonText(201, `{"items":${items}}`);
+  if (items === undefined) throw new HttpProblem('not-found', `Upload ${params.uploadId} does not exist (or was completed already).`);
+  return json(201, { items });
 });
 
 async function discard(db: Database, store: EvidenceStore, pending: PendingUpload): Promise<void> {

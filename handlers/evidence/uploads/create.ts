@@ -1,24 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ActionId } from '../../../lib/domain/action-schema';
-import { displayFilename, Sha256, storedContentType } from '../../../lib/domain/evidence';
-import { config } from '../../../lib/config';
-import { database } from '../../../lib/db/database';
+import { DirectUpload, displayFilename, Sha256, storedContentType } from '../../../lib/domain/evidence';
 import { createUpload, expireUploads } from '../../../lib/db/evidence';
-import { operation } from '../../../lib/middleware/operation';
-import { json } from '../../../lib/middleware/respond';
+import { operation } from '../../../lib/operation/operation';
+import { json } from '../../../lib/operation/results';
 import { HttpProblem } from '../../../lib/problems';
-import { evidenceStore } from '../../../lib/storage/index';
 import { deleteObjects } from '../../../lib/storage/store';
-
-const DirectUpload = z.object({
-  upload_id: z.uuid(),
-  method: z.literal('PUT'),
-  url: z.string(),
-  headers: z.record(z.string(), z.string()),
-  expires_at: z.iso.datetime(),
-  complete_path: z.string(),
-});
 
 const spec = {
   method: 'POST',
@@ -33,23 +21,17 @@ const spec = {
     sha256: Sha256.optional(),
   }),
   success: { status: 201, description: 'Where and how to PUT the file', schema: DirectUpload },
-  problems: [400, 404, 413, 415, 422, 503],
+  problems: ['direct-upload-unavailable', 'storage-unavailable'],
 } as const;
 
-export const handler = operation(spec, async ({ params, body, identity }) => {
-  const store = evidenceStore();
-  const cfg = config();
+export default operation(spec, async ({ db, store, config, params, body, identity }) => {
   if (!store.presigner) {
-    throw new HttpProblem(422, 'This deployment keeps evidence on local disk: upload through POST /api/v1/actions/{id}/evidence.', {
-      type: 'direct-upload-unavailable',
-      title: 'Direct upload unavailable',
-    });
+    throw new HttpProblem('direct-upload-unavailable', 'This deployment keeps evidence on local disk: upload through POST /api/v1/actions/{id}/evidence.');
   }
   const verdict = displayFilename(body.filename);
-  if (!verdict.ok) throw new HttpProblem(400, `filename: ${verdict.message}`, { errors: [{ path: 'filename', message: verdict.message }] });
-  if (body.size_bytes > cfg.EVIDENCE_MAX_BYTES) throw new HttpProblem(413, `Each file may be at most ${cfg.EVIDENCE_MAX_BYTES} bytes.`);
+  if (!verdict.ok) throw new HttpProblem('validation', `filename: ${verdict.message}`, { errors: [{ path: 'filename', message: verdict.message }] });
+  if (body.size_bytes > config.EVIDENCE_MAX_BYTES) throw new HttpProblem('too-large', `Each file may be at most ${config.EVIDENCE_MAX_BYTES} bytes.`);
 
-  const db = await database();
   // Uploads nobody completed in time: their rows and any objects go (reconcile does this too).
   const stale = await expireUploads(db);
   if (stale.length > 0) await deleteObjects(store, stale);
@@ -65,8 +47,8 @@ export const handler = operation(spec, async ({ params, body, identity }) => {
     storageKey: store.newKey(),
     createdBy: identity.user,
   };
-  if (!(await createUpload(db, upload, cfg.EVIDENCE_UPLOAD_TTL_S))) throw new HttpProblem(404, `Action ${params.id} does not exist.`);
-  const signed = await store.presigner.upload(upload.storageKey, { contentType, size: body.size_bytes }, cfg.EVIDENCE_UPLOAD_TTL_S);
+  if (!(await createUpload(db, upload, config.EVIDENCE_UPLOAD_TTL_S))) throw new HttpProblem('not-found', `Action ${params.id} does not exist.`);
+  const signed = await store.presigner.upload(upload.storageKey, { contentType, size: body.size_bytes }, config.EVIDENCE_UPLOAD_TTL_S);
   return json(201, {
     upload_id: upload.id,
     method: signed.method,

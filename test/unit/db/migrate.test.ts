@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres, type Database } from '../../../lib/db/database';
 import { appliedHead, HEAD, migrate, MigrationError, MIGRATIONS, type Migration } from '../../../lib/db/migrate';
-import { ENGINES, freshDatabase, POSTGRES_URL, type FreshDatabase } from '../../support/app';
+import { ENGINES, freshDatabase, POSTGRES_URL, postgresOptions, type FreshDatabase } from '../../support/app';
+import { silentLogger } from '../../../lib/log';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -97,7 +98,7 @@ if (POSTGRES_URL) {
     let second: Database;
     beforeAll(async () => {
       fresh = await freshDatabase('postgres', { migrate: false, poolMax: 4 });
-      second = openPostgres(fresh.url!, { DB_POOL_MAX: 4, DB_STATEMENT_TIMEOUT_MS: 15_000 });
+      second = openPostgres(fresh.url!, postgresOptions({ DB_POOL_MAX: 4 }), silentLogger());
     });
     afterAll(async () => {
       await second?.close();

@@ -1,45 +1,34 @@
-import type { ALBEvent, ALBResult } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { routes } from '../../../handlers/index';
-import type { OperationHandler, OperationSpec } from '../../../lib/middleware/operation';
+import { z } from 'zod';
+import { OPERATIONS } from '../../../app/routes';
+import { createApp } from '../../../lib/http/router';
+import { operation, type Method } from '../../../lib/operation/operation';
+import { json } from '../../../lib/operation/results';
 import { PROBLEM_BASE } from '../../../lib/problems';
-import { createRouter, dispatch } from '../../../lib/http/router';
+import { albEvent, inProcessDeps } from '../../support/in-process';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-function albEvent(method: string, path: string, headers: Record<string, string> = {}, query: Record<string, string> = {}): ALBEvent {
-  return {
-    requestContext: { elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/api/0123456789abcdef' } },
-    httpMethod: method,
-    path,
-    queryStringParameters: query,
-    headers,
-    body: '',
-    isBase64Encoded: false,
-  };
-}
-
-/** A stand-in operation that records what it was called with. */
-function fakeOperation(method: OperationSpec['method'], path: string) {
-  const calls: { event: ALBEvent; context: object }[] = [];
-  const handler = Object.assign(
-    async (event: ALBEvent, context: object): Promise<ALBResult> => {
-      calls.push({ event, context });
-      return { statusCode: 200, headers: { 'x-op': `${method} ${path}` }, body: '', isBase64Encoded: false };
+/** A stand-in operation that records the path parameters it was given. */
+function recordingOperation(method: Method, path: string) {
+  const calls: unknown[] = [];
+  const op = operation(
+    { method, path, summary: 'test', params: z.record(z.string(), z.string()), success: { status: 200, description: 'ok' }, problems: [] },
+    async ({ params }) => {
+      calls.push(params);
+      return json(200, { op: `${method} ${path}`, params });
     },
-    { spec: { method, path, summary: 'test', success: { status: 200, description: 'ok' }, problems: [] } satisfies OperationSpec },
-  ) as OperationHandler;
-  return { handler, calls };
+  );
+  return { calls, operation: op };
 }
 
-const router = createRouter(routes);
+const app = createApp({ operations: OPERATIONS, deps: inProcessDeps() });
 
 function operationAt(method: string, path: string) {
-  const match = router.match(method, path);
-  return match.kind === 'operation' ? `${match.handler.spec.method} ${match.handler.spec.path}` : match.kind;
+  return `${app.match(method, path).handler.spec.method} ${app.match(method, path).handler.spec.path}`;
 }
 
-describe('createRouter().match', () => {
+describe('createApp().match', () => {
   it('finds the operation for method and path, with path parameters', () => {
     expect(operationAt('GET', '/api/v1/actions')).toBe('GET /api/v1/actions');
     expect(operationAt('POST', '/api/v1/actions')).toBe('POST /api/v1/actions');
@@ -48,6 +37,7 @@ describe('createRouter().match', () => {
     expect(operationAt('POST', '/api/v1/actions/42/status')).toBe('POST /api/v1/actions/{id}/status');
     expect(operationAt('GET', '/api/v1/actions/42/history')).toBe('GET /api/v1/actions/{id}/history');
     expect(operationAt('GET', '/health')).toBe('GET /health');
+    expect(app.match('GET', '/api/v1/actions/42/history').params).toEqual({ id: '42' });
   });
 
   it('answers HEAD with the GET operation', () => {
@@ -58,49 +48,56 @@ describe('createRouter().match', () => {
   it('accepts one trailing slash but not an empty segment', () => {
     expect(operationAt('GET', '/api/v1/actions/')).toBe('GET /api/v1/actions');
     expect(operationAt('GET', '/api/v1/actions/42/history/')).toBe('GET /api/v1/actions/{id}/history');
-    expect(operationAt('GET', '/api/v1/actions//')).toBe('none');
-    expect(operationAt('GET', '/api/v1/actions//history')).toBe('none');
+    expect(operationAt('GET', '/api/v1/actions//')).toBe('GET (unrouted)');
+    expect(operationAt('GET', '/api/v1/actions//history')).toBe('GET (unrouted)');
   });
 
   it('finds nothing for unknown paths, deeper paths and other casing', () => {
-    expect(operationAt('GET', '/api/v1/nothing')).toBe('none');
-    expect(operationAt('GET', '/api/v1/actions/42/history/1')).toBe('none');
-    expect(operationAt('GET', '/API/V1/ACTIONS')).toBe('none');
-    expect(operationAt('GET', '/')).toBe('none');
+    for (const path of ['/api/v1/nothing', '/api/v1/actions/42/history/1', '/API/V1/ACTIONS', '/']) {
+      expect(app.match('GET', path).handler.spec.path, path).toBe('(unrouted)');
+      expect(app.match('GET', path).params, path).toEqual({});
+    }
   });
 
-  it('reports a known path with another method as wrong_method with every allowed method', () => {
-    const onItem = router.match('PUT', '/api/v1/actions/42');
-    expect(onItem.kind).toBe('wrong_method');
-    expect(onItem.kind === 'wrong_method' && [...onItem.allow].sort()).toEqual(['DELETE', 'GET', 'HEAD', 'PATCH']);
+  it('answers a known path with another method by the 405 operation with every allowed method', () => {
+    const onItem = app.match('PUT', '/api/v1/actions/42');
+    expect(onItem.handler.spec.problems).toEqual(['method-not-allowed']);
+    expect(onItem.params.allow!.split(', ').sort()).toEqual(['DELETE', 'GET', 'HEAD', 'PATCH']);
+    expect(app.match('GET', '/api/v1/actions/42/status').params).toEqual({ allow: 'POST' });
+  });
 
-    const onStatus = router.match('GET', '/api/v1/actions/42/status');
-    expect(onStatus.kind === 'wrong_method' && onStatus.allow).toEqual(['POST']);
+  it('serves the web page only for GET and HEAD outside /api/, and only when it has one', () => {
+    const withPage = createApp({ operations: OPERATIONS, deps: inProcessDeps(), webRoot: '/nonexistent' });
+    expect(withPage.match('GET', '/index.html').handler.spec.path).toBe('(static)');
+    expect(withPage.match('HEAD', '/').handler.spec.path).toBe('(static)');
+    expect(withPage.match('POST', '/').handler.spec.path).toBe('(unrouted)');
+    expect(withPage.match('GET', '/api/v1/nothing').handler.spec.path).toBe('(unrouted)');
+    expect(app.match('GET', '/index.html').handler.spec.path).toBe('(unrouted)');
   });
 
   it('does not offer HEAD on a path without GET', () => {
-    const { handler } = fakeOperation('POST', '/only-post');
-    const match = createRouter([handler]).match('HEAD', '/only-post');
-    expect(match).toEqual({ kind: 'wrong_method', allow: ['POST'] });
+    const onlyPost = recordingOperation('POST', '/only-post');
+    const router = createApp({ operations: [onlyPost.operation], deps: inProcessDeps() });
+    expect(router.match('HEAD', '/only-post').params).toEqual({ allow: 'POST' });
   });
 });
 
-describe('dispatch (single-Lambda path)', () => {
-  it('hands the event and context to the matching operation and returns its result', async () => {
-    const list = fakeOperation('GET', '/things');
-    const item = fakeOperation('GET', '/things/{id}');
-    const event = albEvent('GET', '/things/7', { 'x-request-id': 'r-1' }, { a: '1' });
-    const context = { awsRequestId: 'lambda-1' };
+describe('dispatch (the single-Lambda path)', () => {
+  it('hands the operation the parameters it matched, once, and returns its result', async () => {
+    const list = recordingOperation('GET', '/things');
+    const item = recordingOperation('GET', '/things/{id}');
+    const router = createApp({ operations: [list.operation, item.operation], deps: inProcessDeps() });
 
-    const result = await dispatch(createRouter([list.handler, item.handler]), event, context);
+    const result = await router.dispatch(albEvent('GET', '/things/7', { headers: { 'x-request-id': 'r-1' } }), { awsRequestId: 'lambda-1' });
 
-    expect(result.headers?.['x-op']).toBe('GET /things/{id}');
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(result.body!)).toEqual({ op: 'GET /things/{id}', params: { id: '7' } });
     expect(list.calls).toHaveLength(0);
-    expect(item.calls).toEqual([{ event, context }]);
+    expect(item.calls).toEqual([{ id: '7' }]);
   });
 
   it('answers an unknown path with a 404 problem carrying the caller’s x-request-id (any header casing)', async () => {
-    const result = await dispatch(router, albEvent('GET', '/api/v1/nothing', { 'X-Request-Id': 'trace-abc.123' }), {});
+    const result = await app.dispatch(albEvent('GET', '/api/v1/nothing', { headers: { 'X-Request-Id': 'trace-abc.123' } }));
 
     expect(result.statusCode).toBe(404);
     expect(result.headers).toMatchObject({ 'content-type': 'application/problem+json', 'x-request-id': 'trace-abc.123' });
@@ -114,9 +111,15 @@ describe('dispatch (single-Lambda path)', () => {
     });
   });
 
+  it('answers an unknown path with a 404 whatever query it carries', async () => {
+    const result = await app.dispatch(albEvent('GET', '/nowhere', { query: { x: '1', cursor: 'y' } }));
+
+    expect(result.statusCode).toBe(404);
+  });
+
   it('gives an unknown path a fresh request id when the caller sent none or an unsafe one', async () => {
     for (const headers of [{}, { 'x-request-id': 'has spaces\nand a newline' }] as Record<string, string>[]) {
-      const result = await dispatch(router, albEvent('GET', '/nowhere', headers), {});
+      const result = await app.dispatch(albEvent('GET', '/nowhere', { headers }));
       const requestId = result.headers?.['x-request-id'];
 
       expect(result.statusCode).toBe(404);
@@ -126,7 +129,7 @@ describe('dispatch (single-Lambda path)', () => {
   });
 
   it('answers a known path with another method with 405 and Allow', async () => {
-    const result = await dispatch(router, albEvent('DELETE', '/api/v1/actions'), {});
+    const result = await app.dispatch(albEvent('DELETE', '/api/v1/actions'));
 
     expect(result.statusCode).toBe(405);
     expect(String(result.headers?.allow).split(', ').sort()).toEqual(['GET', 'HEAD', 'POST']);
@@ -135,7 +138,7 @@ describe('dispatch (single-Lambda path)', () => {
 
   it('runs a real operation: the OpenAPI document for GET and for HEAD', async () => {
     for (const method of ['GET', 'HEAD']) {
-      const result = await dispatch(router, albEvent(method, '/api/v1/openapi.json'), {});
+      const result = await app.dispatch(albEvent(method, '/api/v1/openapi.json'));
 
       expect(result.statusCode).toBe(200);
       expect(JSON.parse(result.body!).openapi).toMatch(/^3\.1/);
@@ -143,7 +146,7 @@ describe('dispatch (single-Lambda path)', () => {
   });
 
   it('runs a real protected operation with mixed-case headers as API Gateway REST sends them', async () => {
-    const result = await dispatch(router, albEvent('GET', '/api/v1/actions', { 'X-Request-Id': 'gw-7', 'X-Role': 'viewer' }), {});
+    const result = await app.dispatch(albEvent('GET', '/api/v1/actions', { headers: { 'X-Request-Id': 'gw-7', 'X-Role': 'viewer' } }));
 
     expect(result.statusCode).toBe(401);
     expect(result.headers?.['x-request-id']).toBe('gw-7');

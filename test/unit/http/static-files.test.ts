@@ -3,8 +3,8 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { routes } from '../../../handlers/index';
-import { createHttpServer, type HttpServer } from '../../../lib/http/server';
+import type { HttpServer } from '../../../lib/http/server';
+import { serverWithoutData } from '../../support/in-process';
 import { PAGE_SECURITY_HEADERS, resolveStaticPath } from '../../../lib/http/static-files';
 import { PROBLEM_BASE } from '../../../lib/problems';
 
@@ -85,7 +85,7 @@ function rawRequest(port: number, method: string, target: string, headers: Recor
 }
 
 async function serve(webRoot: string): Promise<{ http: HttpServer; port: number; url: string }> {
-  const http = createHttpServer({ routes, webRoot, maxJsonBodyBytes: 1024 * 1024, albIdleTimeoutS: 60 });
+  const http = serverWithoutData({ webRoot });
   const { port } = await http.listen(0, '127.0.0.1');
   return { http, port, url: `http://127.0.0.1:${port}` };
 }

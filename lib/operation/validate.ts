@@ -1,39 +1,46 @@
-// Validation of path parameters, query string and body with one zod schema
-// each. The parsed values (with defaults and transforms applied) become the
-// handler's input; any issue is a 400 listing every field at fault.
+// Validation of path parameters, query string, the headers an operation reads
+// and its body, with one zod schema each. The parsed values (defaults and
+// transforms applied) become the core's input; any issue is a 400 listing
+// every field at fault.
 import { z } from 'zod';
 import { HttpProblem, type FieldError } from '../problems';
-import { compilePath } from '../route-pattern';
 import type { OperationRequest } from './context';
+import type { PathPattern } from './path-pattern';
 
 export interface InputSchemas {
   params?: z.ZodType;
   query?: z.ZodType;
+  headers?: z.ZodType;
   body?: z.ZodType;
 }
 
-export function validate(options: InputSchemas & { path: string }) {
-  const pattern = compilePath(options.path);
+type Where = 'path' | 'query' | 'header' | 'body';
+
+export function validate(options: InputSchemas & { pattern: PathPattern }) {
   const query = options.query ?? z.strictObject({});
   const before = (request: OperationRequest) => {
     const { event, context } = request;
     const pathErrors: FieldError[] = [];
-    const params = parsePart(options.params, pattern.match(event.path) ?? {}, 'path', pathErrors);
+    // The router's match when there was one (the container, the single Lambda); a
+    // Lambda the ALB invokes directly matches its own path.
+    const rawParams = context.pathParams ?? options.pattern.match(event.path) ?? {};
+    const params = parsePart(options.params, rawParams, 'path', pathErrors);
     // A path naming no possible resource identifies nothing: 404, not 400.
-    if (pathErrors.length > 0) throw new HttpProblem(404, `Nothing at ${event.path}.`);
+    if (pathErrors.length > 0) throw new HttpProblem('not-found', `Nothing at ${event.path}.`);
     const errors: FieldError[] = [];
     const rawQuery = decodeQuery(event.queryStringParameters, errors);
     const parsedQuery = parsePart(query, rawQuery, 'query', errors);
-    const body = options.body ? parsePart(options.body, event.body, 'body', errors) : undefined;
+    const headers = options.headers ? parsePart(options.headers, event.headers ?? {}, 'header', errors) : {};
+    const body = options.body ? parsePart(options.body, context.jsonBody, 'body', errors) : undefined;
     if (errors.length > 0) {
-      throw new HttpProblem(400, errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
+      throw new HttpProblem('validation', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
     }
-    context.input = { params, query: parsedQuery, body };
+    context.input = { params, query: parsedQuery, headers, body };
   };
   return { before };
 }
 
-function parsePart(schema: z.ZodType | undefined, value: unknown, where: 'path' | 'query' | 'body', errors: FieldError[]): unknown {
+function parsePart(schema: z.ZodType | undefined, value: unknown, where: Where, errors: FieldError[]): unknown {
   if (!schema) return value;
   // reportInput: tells a missing field ("is required") from one of the wrong type.
   const result = schema.safeParse(value, { reportInput: true });
@@ -44,13 +51,17 @@ function parsePart(schema: z.ZodType | undefined, value: unknown, where: 'path' 
   return undefined;
 }
 
-function issuePath(where: string, issue: z.core.$ZodIssue): string {
+function issuePath(where: Where, issue: z.core.$ZodIssue): string {
   const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
   const path = issue.path.map(String).join('.');
   if (keys.length > 0) return [path, keys.join(',')].filter(Boolean).join('.');
+  if (where === 'header') return headerName(path);
   if (where === 'body') return path || 'body';
   return path ? path : where;
 }
+
+/** `if-match` → `If-Match`: how people write the header they sent. */
+export const headerName = (name: string) => name.replace(/(^|-)([a-z])/g, (_m, dash: string, letter: string) => dash + letter.toUpperCase());
 
 function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') return 'is not an accepted field';
@@ -73,5 +84,5 @@ function decodeQuery(raw: Record<string, string | undefined> | undefined, errors
 }
 
 function decodeComponent(value: string): string {
-  return decodeURIComponent(value.replace(/\+/g, ' '));
+  return value.includes('%') || value.includes('+') ? decodeURIComponent(value.replace(/\+/g, ' ')) : value;
 }

@@ -3,6 +3,7 @@
 import { HttpProblem } from '../problems';
 import { atLeast, isRole, USER_NAME, type Role } from '../domain/roles';
 import type { OperationRequest } from './context';
+import { requestScope } from './request-context';
 
 export function identity(options: { minRole: Role }) {
   const before = (request: OperationRequest) => {
@@ -10,17 +11,21 @@ export function identity(options: { minRole: Role }) {
     const user = headers['x-user'];
     const role = headers['x-role'];
     if (user === undefined || role === undefined) {
-      throw new HttpProblem(401, 'X-User and X-Role headers are required.');
+      throw new HttpProblem('unauthenticated', 'X-User and X-Role headers are required.');
     }
     if (!USER_NAME.test(user)) {
-      throw new HttpProblem(401, 'X-User must be 1–64 characters of A-Z a-z 0-9 . _ @ -.');
+      throw new HttpProblem('unauthenticated', 'X-User must be 1–64 characters of A-Z a-z 0-9 . _ @ -.');
     }
     if (!isRole(role)) {
-      throw new HttpProblem(401, 'X-Role must be one of viewer, member, lead, admin.');
+      throw new HttpProblem('unauthenticated', 'X-Role must be one of viewer, member, lead, admin.');
     }
     request.context.caller = { user, role };
+    // From here on, every line this request logs says who asked.
+    request.context.log = request.context.log.child({ user });
+    const scope = requestScope.getStore();
+    if (scope) scope.user = user;
     if (!atLeast(role, options.minRole)) {
-      throw new HttpProblem(403, `This operation needs the ${options.minRole} role or above.`);
+      throw new HttpProblem('forbidden', `This operation needs the ${options.minRole} role or above.`);
     }
   };
   return { before };

@@ -1,0 +1,39 @@
+// Per-request state the middlewares share, kept on the (per-invocation) context.
+import type { Readable } from 'node:stream';
+import type { Request } from '@middy/core';
+import type { ALBEvent, ALBResult, Context } from 'aws-lambda';
+import type { Identity } from '../domain/roles';
+import type { Logger } from '../log';
+
+export interface OperationInput {
+  params: unknown;
+  query: unknown;
+  headers: unknown;
+  body: unknown;
+}
+
+/**
+ * What the caller of an operation may hand over besides the event. The
+ * container's HTTP server passes the request body as a stream (the event then
+ * carries no body), promises to pipe a result's body stream to the socket, and
+ * passes the path parameters its router matched. A Lambda invocation sets none
+ * of them: the body is in the event (base64 or text), a streamed result is
+ * buffered into it, and the operation matches its own path.
+ */
+export interface InvocationSeam {
+  requestBody?: Readable;
+  streamsResponses?: boolean;
+  pathParams?: Record<string, string>;
+}
+
+export interface OperationContext extends Context, InvocationSeam {
+  requestId: string;
+  startedAt: number;
+  caller?: Identity;
+  log: Logger;
+  /** The parsed JSON body, before validation. */
+  jsonBody?: unknown;
+  input: OperationInput;
+}
+
+export type OperationRequest = Request<ALBEvent, ALBResult, unknown, OperationContext>;

@@ -1,0 +1,22 @@
+// What an operation needs from the process it runs in, handed over when it is
+// bound (Fastify's decorated instance, Powertools' injected clients): no
+// operation reaches for a module-level database, store or configuration, so a
+// test builds the app with its own.
+import type { Config } from '../config';
+import type { Database } from '../db/database';
+import type { Health } from '../health';
+import type { Logger } from '../log';
+import type { EvidenceStore } from '../storage/store';
+import type { OperationSpec } from './operation';
+
+export interface Deps {
+  db: Database;
+  store: EvidenceStore;
+  config: Config;
+  /** The root logger; each request gets a child of it. */
+  logger: Logger;
+  /** Whether this process should still receive traffic (draining, failed). */
+  health: Health;
+  /** Every operation of the app (the OpenAPI document lists them). */
+  specs: readonly OperationSpec[];
+}

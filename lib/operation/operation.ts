@@ -1,0 +1,129 @@
+// An operation: one spec (method, path, role, the zod schemas of its input and
+// of its answers, the problems it may answer) and a core function. The spec
+// drives routing, identity, validation, the OpenAPI document, the response
+// check of the tests and the per-operation Lambda bundles. Binding it to the
+// process's dependencies composes the middy chain in a fixed order:
+// request context → problems → identity → body → validation → core.
+import type { Readable } from 'node:stream';
+import middy from '@middy/core';
+import type { ALBEvent, ALBResult } from 'aws-lambda';
+import type { z } from 'zod';
+import type { Identity, Role } from '../domain/roles';
+import type { ProblemSlug } from '../problems';
+import type { Deps } from './deps';
+import type { OperationContext } from './context';
+import { identity } from './identity';
+import { jsonBody } from './json-body';
+import { compilePath } from './path-pattern';
+import { problems } from './problems';
+import { requestContext } from './request-context';
+import { bufferedStreams, streamedBody } from './streams';
+import { validate } from './validate';
+import type { Logger } from '../log';
+
+export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+export interface ResponseSpec {
+  status: number;
+  description: string;
+  /** The JSON body; omitted for bodies that are not JSON (a file, nothing). */
+  schema?: z.ZodType;
+  headers?: readonly string[];
+}
+
+export interface OperationSpec {
+  method: Method;
+  /** The route (`/api/v1/actions/{id}`), or a label in parentheses for the built-in answers of lib/http. */
+  path: string;
+  summary: string;
+  /** Lowest role allowed; omitted for public endpoints (no identity needed). */
+  minRole?: Role;
+  params?: z.ZodType;
+  query?: z.ZodType;
+  /** The request headers the operation reads (lower-case names), validated like the rest. */
+  headers?: z.ZodType;
+  body?: z.ZodType;
+  /** The body is not buffered: the core reads `bodyStream` (evidence uploads). */
+  streamBody?: true;
+  success: ResponseSpec;
+  /** Other answers that are not problems (206 Partial Content, a 302, the health report's 503). */
+  alternatives?: readonly ResponseSpec[];
+  /** Problems this operation answers besides those every operation of its kind may (see commonProblems). */
+  problems: readonly ProblemSlug[];
+  /** `x-…` members added to the operation's OpenAPI entry. */
+  extensions?: Record<`x-${string}`, unknown>;
+}
+
+type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
+
+export interface OperationArgs<S extends OperationSpec> {
+  params: Out<S['params']>;
+  query: S['query'] extends z.ZodType ? z.output<S['query']> : Record<string, never>;
+  headers: S['headers'] extends z.ZodType ? z.output<S['headers']> : Record<string, never>;
+  body: Out<S['body']>;
+  identity: S['minRole'] extends Role ? Identity : undefined;
+  event: ALBEvent;
+  requestId: string;
+  /** Bound to this request's id, route and (once known) user. */
+  log: Logger;
+  /** The request body, for streamBody operations. */
+  bodyStream: S['streamBody'] extends true ? Readable : undefined;
+  db: Deps['db'];
+  store: Deps['store'];
+  config: Deps['config'];
+  health: Deps['health'];
+  /** Every operation of the app this one runs in (the OpenAPI document lists them). */
+  specs: Deps['specs'];
+}
+
+/** An operation bound to its dependencies: what a router, the HTTP server or a Lambda invokes. */
+export type BoundOperation = ((event: ALBEvent, context?: Partial<OperationContext>) => Promise<ALBResult>) & { spec: OperationSpec };
+
+export interface Operation<S extends OperationSpec = OperationSpec> {
+  spec: S;
+  bind(deps: Deps): BoundOperation;
+}
+
+export function operation<S extends OperationSpec>(spec: S, core: (args: OperationArgs<S>) => Promise<ALBResult>): Operation<S> {
+  // Compiled once: a Lambda invoked straight by the ALB has no router to match the path.
+  const pattern = compilePath(spec.path);
+  return {
+    spec,
+    bind(deps) {
+      const run = (event: ALBEvent, context: OperationContext) =>
+        core({
+          ...context.input,
+          identity: context.caller,
+          event,
+          requestId: context.requestId,
+          log: context.log,
+          bodyStream: context.requestBody,
+          db: deps.db,
+          store: deps.store,
+          config: deps.config,
+          health: deps.health,
+          specs: deps.specs,
+        } as OperationArgs<S>);
+      const handler = middy<ALBEvent, ALBResult, unknown, OperationContext>(run)
+        .use(requestContext({ route: spec.path, logger: deps.logger }))
+        .use(bufferedStreams())
+        .use(problems());
+      if (spec.minRole) handler.use(identity({ minRole: spec.minRole }));
+      if (spec.body) handler.use(jsonBody({ maxBytes: deps.config.MAX_JSON_BODY_BYTES }));
+      if (spec.streamBody) handler.use(streamedBody());
+      handler.use(validate({ ...spec, pattern }));
+      const invoke = (event: ALBEvent, context: Partial<OperationContext> = {}) => handler(event, context as OperationContext);
+      return Object.assign(invoke, { spec });
+    },
+  };
+}
+
+/** The problems any operation may answer because of what its spec says it takes. */
+export function commonProblems(spec: OperationSpec): ProblemSlug[] {
+  const slugs: ProblemSlug[] = ['internal', 'unavailable'];
+  if (spec.minRole) slugs.push('unauthenticated', 'forbidden');
+  if (spec.params || spec.query || spec.headers || spec.body) slugs.push('validation');
+  if (spec.params) slugs.push('not-found');
+  if (spec.body) slugs.push('malformed-json', 'too-large', 'unsupported-media-type');
+  return slugs;
+}

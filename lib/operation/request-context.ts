@@ -1,0 +1,78 @@
+// The one place that decides a request's id and writes its access line, for
+// every answer the service gives: operations, and the built-in answers of
+// lib/http (unrouted paths, static files), which are operations too.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { ALBEvent } from 'aws-lambda';
+import type { Logger } from '../log';
+import type { OperationRequest } from './context';
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:@=+/-]{1,128}$/;
+
+/** The caller's X-Request-Id when it is sane, a new UUID otherwise. */
+export function requestIdFrom(value: string | undefined): string {
+  return value !== undefined && SANE_REQUEST_ID.test(value) ? value : randomUUID();
+}
+
+/** ALB lower-cases header names, API Gateway's REST API does not: normalise once. */
+export function lowerCaseHeaders(event: ALBEvent): void {
+  const headers = event.headers;
+  if (!headers) {
+    event.headers = {};
+    return;
+  }
+  for (const name of Object.keys(headers)) {
+    const lower = name.toLowerCase();
+    if (lower !== name) {
+      headers[lower] = headers[name];
+      delete headers[name];
+    }
+  }
+}
+
+/**
+ * What is known of the request a piece of work belongs to. The container's
+ * server opens a scope per request; this middleware and identity fill it in,
+ * so that an error escaping every handler can still be logged with it.
+ */
+export interface RequestScope {
+  method: string;
+  path: string;
+  request_id?: string;
+  route?: string;
+  user?: string;
+}
+
+export const requestScope = new AsyncLocalStorage<RequestScope>();
+
+export function requestContext(options: { route: string; logger: Logger }) {
+  const begin = (request: OperationRequest) => {
+    const { context, event } = request;
+    lowerCaseHeaders(event);
+    context.startedAt = performance.now();
+    context.requestId = requestIdFrom(event.headers?.['x-request-id']);
+    context.log = options.logger.child({ request_id: context.requestId, route: options.route });
+    const scope = requestScope.getStore();
+    if (scope) {
+      scope.request_id = context.requestId;
+      scope.route = options.route;
+    }
+    context.input = { params: {}, query: {}, headers: {}, body: undefined };
+  };
+  const finish = (request: OperationRequest) => {
+    const { response, context, event } = request;
+    if (!response) return;
+    response.headers = { ...response.headers, 'x-request-id': context.requestId };
+    context.log.info(
+      {
+        role: context.caller?.role,
+        method: event.httpMethod,
+        status: response.statusCode,
+        duration_ms: Math.round((performance.now() - context.startedAt) * 100) / 100,
+      },
+      'request',
+    );
+  };
+  return { before: begin, after: finish, onError: finish };
+}
