@@ -1,9 +1,6 @@
-import { z } from 'zod';
-import { ROLES } from '../../lib/domain/roles';
+import { Me } from '../../lib/domain/action-schema';
 import { operation } from '../../lib/operation/operation';
 import { json } from '../../lib/operation/results';
-
-const Me = z.object({ user: z.string(), role: z.enum(ROLES) });
 
 const spec = {
   method: 'GET',

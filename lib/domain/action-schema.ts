@@ -142,6 +142,9 @@ export const Deletion = z.object({
   deleted_at: timestamp,
 });
 
+/** Who the identity says the caller is (GET /api/v1/me). */
+export const Me = z.object({ user: z.string(), role: z.enum(ROLES) });
+
 export const Problem = z.object({
   type: z.string(),
   title: z.string(),

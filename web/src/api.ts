@@ -1,71 +1,32 @@
 // The one way the page talks to the API: identity headers (in local mode),
 // JSON in and out, and RFC 9457 problems turned into ApiError with words.
-import type { Priority, Role, Status } from './lifecycle';
+import type { z } from 'zod';
+import type * as actions from '../../lib/domain/action-schema';
+import type * as evidence from '../../lib/domain/evidence';
+import type { Role } from './lifecycle';
 
-export interface Action {
-  id: number;
-  key: string;
-  title: string;
-  description: string | null;
-  priority: Priority;
-  status: Status;
-  owner: string | null;
-  component: string | null;
-  tags: string[];
-  resolution_notes: string | null;
-  created_by: string;
-  created_at: string;
-  updated_by: string;
-  updated_at: string;
-  resolved_by: string | null;
-  resolved_at: string | null;
-  closed_by: string | null;
-  closed_at: string | null;
-  version: number;
-  evidence_count: number;
-}
+// The API's response shapes, straight from its zod schemas. Type-only: no zod
+// and no server code reaches the bundle.
+export type Action = z.output<typeof actions.Action>;
+export type ActionWithEvidence = z.output<typeof actions.ActionWithEvidence>;
+export type ActionList = z.output<typeof actions.ActionList>;
+export type Evidence = z.output<typeof actions.Evidence>;
+export type HistoryEvent = z.output<typeof actions.HistoryEvent>;
+export type History = z.output<typeof actions.History>;
+export type DirectUpload = z.output<typeof evidence.DirectUpload>;
+/** An RFC 9457 problem as the API sends it. */
+export type Problem = z.output<typeof actions.Problem>;
 
-export interface Evidence {
-  id: number;
-  action_id: number;
-  filename: string;
-  content_type: string;
-  size_bytes: number;
-  sha256: string;
-  uploaded_by: string;
-  uploaded_at: string;
-}
-
-export interface HistoryEvent {
-  id: number;
-  action_id: number;
-  at: string;
-  actor: string;
-  role: Role;
-  kind: 'created' | 'updated' | 'status_changed' | 'evidence_added' | 'evidence_deleted';
-  from_status: Status | null;
-  to_status: Status | null;
-  changes: Record<string, [unknown, unknown]> | null;
-  note: string | null;
-}
-
-export interface Page {
-  items: Action[];
-  next_cursor: string | null;
-}
-
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  request_id?: string;
-  errors?: { path: string; message: string }[];
-}
+/**
+ * A problem as the page holds it: the API's, or one the page makes up when
+ * there is none to read (no connection, a proxy's or the storage's own
+ * answer), which has no instance or request id.
+ */
+export type PageProblem = Pick<Problem, 'type' | 'title' | 'status'> & Partial<Problem>;
 
 export class ApiError extends Error {
   override name = 'ApiError';
-  constructor(readonly problem: Problem) {
+  constructor(readonly problem: PageProblem) {
     super(problemText(problem));
   }
   get status(): number {
@@ -79,10 +40,8 @@ export class ApiError extends Error {
 
 // ------------------------------------------------------------------ identity
 
-export interface Identity {
-  user: string;
-  role: Role;
-}
+/** Who the page acts as: what GET /api/v1/me answers, or what the user picked in local mode. */
+export type Identity = z.output<typeof actions.Me>;
 
 /**
  * `local`: the page sends X-User/X-Role itself (the identity chosen here);
@@ -131,7 +90,7 @@ export async function api<T>(method: string, path: string, options: RequestOptio
 }
 
 /** A problem from any failed response (fetch or XHR). */
-export async function readProblem(status: number, statusText: string, contentType: string | null, text: () => Promise<string> | string): Promise<Problem> {
+export async function readProblem(status: number, statusText: string, contentType: string | null, text: () => Promise<string> | string): Promise<PageProblem> {
   if (contentType && /json/i.test(contentType)) {
     try {
       const body = JSON.parse(await text()) as Partial<Problem>;
@@ -144,7 +103,7 @@ export async function readProblem(status: number, statusText: string, contentTyp
 }
 
 /** A problem in words a person in the middle of an incident can act on. */
-export function problemText(p: Problem): string {
+export function problemText(p: PageProblem): string {
   const detail = p.detail ?? p.title;
   const fields = p.errors?.length ? ` (${p.errors.map((e) => `${e.path}: ${e.message}`).join('; ')})` : '';
   switch (p.status) {

@@ -1,14 +1,12 @@
 // The detail dialog "ACT-n title": every field, resolution notes, evidence
 // (download, upload, delete) and the history timeline.
-import { api, currentRole, errorText, type Action, type Evidence, type HistoryEvent } from './api';
+import { api, currentRole, errorText, type Action, type ActionWithEvidence, type Evidence, type History, type HistoryEvent } from './api';
 import { confirmByTyping, modal, type Modal } from './dialogs';
 import { fill, h, type Child } from './dom';
 import { openEditor } from './editor';
 import { evidenceList, uploadZone } from './evidence';
 import { refreshTimes, timeAgo, when } from './format';
 import { can, PRIORITY_LABEL, STATUS_LABEL, type Status } from './lifecycle';
-
-type ActionWithEvidence = Action & { evidence: Evidence[] };
 
 export interface DetailHooks {
   /** The action changed (edit, upload); the list updates its row. */
@@ -137,7 +135,7 @@ export function openDetail(action: Action, hooks: DetailHooks): void {
     try {
       const [a, events] = await Promise.all([
         api<ActionWithEvidence>('GET', `/api/v1/actions/${action.id}`),
-        api<{ items: HistoryEvent[] }>('GET', `/api/v1/actions/${action.id}/history`),
+        api<History>('GET', `/api/v1/actions/${action.id}/history`),
       ]);
       renderAction(a);
       fill(history, historyList(events.items));

@@ -1,7 +1,7 @@
 // Evidence: the list with downloads, and uploads by picker or drag and drop with
 // a progress bar per file — straight to S3 when the server offers presigned
 // uploads, through the API (multipart) otherwise.
-import { api, ApiError, errorText, identityHeaders, readProblem, session, type Evidence } from './api';
+import { api, ApiError, errorText, identityHeaders, readProblem, session, type DirectUpload, type Evidence } from './api';
 import { confirmDialog } from './dialogs';
 import { h, uid } from './dom';
 import { bytes, timeAgo } from './format';
@@ -35,13 +35,6 @@ async function failure(r: XhrResult): Promise<ApiError> {
 
 // The browser sets these itself and refuses to be told.
 const FORBIDDEN = new Set(['content-length', 'host', 'connection', 'expect']);
-
-interface DirectUpload {
-  url: string;
-  method: 'PUT';
-  headers: Record<string, string>;
-  complete_path: string;
-}
 
 async function uploadDirect(actionId: number, file: File, progress: (loaded: number, total: number) => void, phase: (text: string) => void): Promise<'done' | 'unavailable'> {
   let ticket: DirectUpload;

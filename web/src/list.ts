@@ -1,6 +1,6 @@
 // The list: one page at a time from the API in its order, rows with badges and
 // quick status, Load more through next_cursor, and the empty/loading/error states.
-import { api, errorText, isAbort, type Action, type Page } from './api';
+import { api, errorText, isAbort, type Action, type ActionList } from './api';
 import { clearError, showError } from './banner';
 import { byId, h } from './dom';
 import { timeAgo } from './format';
@@ -48,7 +48,7 @@ async function fetchPage(cursor: string | null): Promise<void> {
   view.loading = true;
   renderState(cursor ? 'more' : 'first');
   try {
-    const page = await api<Page>('GET', listPath(view.filters!, cursor), { signal: controller.signal });
+    const page = await api<ActionList>('GET', listPath(view.filters!, cursor), { signal: controller.signal });
     view.items = cursor ? [...view.items, ...page.items.filter((a) => !view.items.some((b) => b.id === a.id))] : page.items;
     view.next = page.next_cursor;
     clearError();
