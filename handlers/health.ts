@@ -8,6 +8,7 @@ const Report = z.object({
   status: z.enum(['ok', 'error']),
   version: z.string(),
   draining: z.boolean(),
+  failed: z.boolean(),
   database: z.object({ engine: z.string().nullable(), reachable: z.boolean(), error: z.string().optional() }),
   migrations: z.object({ applied: z.number().int().nullable(), head: z.number().int() }),
 });

@@ -16,6 +16,8 @@ export interface HealthReport {
   status: 'ok' | 'error';
   version: string;
   draining: boolean;
+  /** An error escaped every handler: the process is on its way out. */
+  failed: boolean;
   database: { engine: string | null; reachable: boolean; error?: string };
   migrations: { applied: number | null; head: number };
 }
@@ -26,6 +28,7 @@ export async function checkHealth(db: Database, health: Health, version: string,
     status: 'error',
     version,
     draining: health.draining,
+    failed: health.failed,
     database: { engine: db.engine, reachable: false },
     migrations: { applied: null, head: HEAD },
   };

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { common } from '../../scripts/esbuild-options.mjs';
 
 // What scripts/build.mjs reads, relative to its working directory.
 const SOURCES = ['app', 'bin', 'lib', 'handlers', 'web', 'scripts', 'package.json', 'package-lock.json', 'tsconfig.json', 'node_modules'];
@@ -22,6 +24,16 @@ export async function buildBundle(): Promise<Bundle> {
   for (const name of SOURCES) await symlink(join(process.cwd(), name), join(dir, name));
   await promisify(execFile)(process.execPath, ['scripts/build.mjs'], { cwd: dir });
   return { server: join(dir, 'dist', 'server.mjs'), remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Bundles one entry point of the tests' own (a process with extra operations) as the build bundles the server. */
+export async function buildEntry(entry: string): Promise<Bundle> {
+  const dir = await mkdtemp(join(tmpdir(), 'iat-entry-'));
+  // PGlite stays external, as in the real build: it is found through this link.
+  await symlink(join(process.cwd(), 'node_modules'), join(dir, 'node_modules'));
+  const server = join(dir, 'dist', 'server.mjs');
+  await build({ ...common, entryPoints: [entry], outfile: server, logLevel: 'error' });
+  return { server, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
 export interface Exited {
