@@ -206,7 +206,7 @@ async function timed(command, args) {
 
 // ---------------------------------------------------------------- other work on the machine
 // On a shared two-core machine a test suite beside the benchmark halves its
-// figures without a trace in them (bench/api does the same): wait for an idle
+// figures without a trace in them (bench/limit does the same): wait for an idle
 // CPU before each measurement, and count what other processes took during it.
 
 const CORES = cpus().length;
