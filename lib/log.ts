@@ -5,7 +5,7 @@ import { pino, type DestinationStream, type LevelWithSilent, type Logger } from 
 
 export type { Logger } from 'pino';
 
-export function createLogger(level: LevelWithSilent, destination?: DestinationStream): Logger {
+export function createLogger(level: LevelWithSilent, destination: DestinationStream = stdout()): Logger {
   return pino(
     {
       level,
@@ -18,6 +18,17 @@ export function createLogger(level: LevelWithSilent, destination?: DestinationSt
     },
     destination,
   );
+}
+
+/**
+ * stdout, written asynchronously: lines that arrive while a write is under way
+ * go out together in the next one (one write per line was ~3% of a request's
+ * CPU under load). Whatever is still buffered is written before the process exits.
+ */
+function stdout(): DestinationStream {
+  const destination = pino.destination({ dest: 1, sync: false });
+  process.once('exit', () => destination.flushSync());
+  return destination;
 }
 
 /** A logger that writes nothing (tests, tools that print their own report). */

@@ -6,8 +6,11 @@
 // Formatting is Node's work, not the database's: in a deployment the app tasks
 // scale out and the one PostgreSQL does not (measured: to_char per timestamp in
 // SQL cost 0.4–1 ms of PostgreSQL CPU per list page; PLATFORM.md).
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import type { Config } from '../config';
 import type { Logger } from '../log';
@@ -157,10 +160,23 @@ export function openPostgres(url: string, cfg: PostgresOptions, logger: Logger):
 
 // -------------------------------------------------------------------- pglite
 
+// A laptop tool idles small (bench/memory/server-idle.mjs: ~800 MB → ~250 MB RSS):
+// - 16 MB of shared buffers (PGlite's default is PostgreSQL's 128 MB; the
+//   WebAssembly heap only ever grows, so what a buffer pool touches stays);
+// - a new data directory is initialised (initdb) in a short-lived child process:
+//   in this one it left ~450 MB of garbage that no GC collects while the server idles.
+// startParams replaces PGlite's own, so they are kept and only added to; unlike
+// postgresqlconf, -c settings leave the postgresql.conf that initdb wrote alone.
+const PGLITE_SETTINGS = ['-c', 'shared_buffers=16MB', '-c', 'maintenance_work_mem=16MB'];
+
 export async function openPglite(dataDir: string | undefined): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir, { parsers: { [TIMESTAMPTZ]: apiTimestamp } });
+  const startParams = [...PGlite.defaultStartParams, ...PGLITE_SETTINGS];
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await initialisePglite(dataDir, startParams);
+  }
+  const db = await PGlite.create(dataDir, { startParams, parsers: { [TIMESTAMPTZ]: apiTimestamp } });
   const queryable = (client: Pick<typeof db, 'query' | 'exec'>): Queryable => ({
     async query<R>(statement: string | Statement, params?: readonly unknown[]) {
       try {
@@ -185,4 +201,19 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     transaction: (work) => db.transaction((tx) => work(queryable(tx))),
     close: () => db.close(),
   };
+}
+
+/** initdb of a new PGlite data directory, in a process of its own that exits when it is done. */
+async function initialisePglite(dataDir: string, startParams: string[]): Promise<void> {
+  const library = pathToFileURL(createRequire(import.meta.url).resolve('@electric-sql/pglite')).href;
+  const code = `const [url, dir, params] = process.argv.slice(1);
+const { PGlite } = await import(url);
+await (await PGlite.create(dir, { startParams: JSON.parse(params) })).close();`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code, library, dataDir, JSON.stringify(startParams)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const status = await new Promise<number | null>((done, fail) => child.once('error', fail).once('close', done));
+  if (status !== 0) throw new Error(`initialising the embedded database in ${dataDir} failed (exit ${status}): ${stderr.trim().split('\n').pop()}`);
 }

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Database, Queryable } from './database';
 import m0001 from './migrations/0001_actions';
 import m0002 from './migrations/0002_evidence_uploads';
+import m0003 from './migrations/0003_cheaper_action_writes';
 
 export interface Migration {
   id: number;
@@ -16,6 +17,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { id: 1, name: '0001_actions', sql: m0001 },
   { id: 2, name: '0002_evidence_uploads', sql: m0002 },
+  { id: 3, name: '0003_cheaper_action_writes', sql: m0003 },
 ];
 
 export const HEAD = MIGRATIONS[MIGRATIONS.length - 1]!.id;

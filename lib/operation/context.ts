@@ -30,7 +30,8 @@ export interface OperationContext extends Context, InvocationSeam {
   requestId: string;
   startedAt: number;
   caller?: Identity;
-  log: Logger;
+  /** The request's logger: bound to its request id, route and, once known, user. */
+  log: () => Logger;
   /** The parsed JSON body, before validation. */
   jsonBody?: unknown;
   input: OperationInput;

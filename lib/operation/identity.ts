@@ -20,8 +20,6 @@ export function identity(options: { minRole: Role }) {
       throw new HttpProblem('unauthenticated', 'X-Role must be one of viewer, member, lead, admin.');
     }
     request.context.caller = { user, role };
-    // From here on, every line this request logs says who asked.
-    request.context.log = request.context.log.child({ user });
     const scope = requestScope.getStore();
     if (scope) scope.user = user;
     if (!atLeast(role, options.minRole)) {

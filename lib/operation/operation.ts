@@ -96,7 +96,9 @@ export function operation<S extends OperationSpec>(spec: S, core: (args: Operati
           identity: context.caller,
           event,
           requestId: context.requestId,
-          log: context.log,
+          get log() {
+            return context.log();
+          },
           bodyStream: context.requestBody,
           db: deps.db,
           store: deps.store,

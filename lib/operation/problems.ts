@@ -8,7 +8,7 @@ export function problems() {
   const onError = (request: OperationRequest) => {
     const { error, context, event } = request;
     const problem = problemOf(error);
-    if (!problem || problem.status >= 500) context.log.error({ err: error }, 'request failed');
+    if (!problem || problem.status >= 500) context.log().error({ err: error }, 'request failed');
     // Set, don't return: returning would stop the other onError middlewares.
     request.response = problemResult(problem ?? error, { requestId: context.requestId, instance: event.path });
   };

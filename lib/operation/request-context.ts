@@ -52,7 +52,9 @@ export function requestContext(options: { route: string; logger: Logger }) {
     lowerCaseHeaders(event);
     context.startedAt = performance.now();
     context.requestId = requestIdFrom(event.headers?.['x-request-id']);
-    context.log = options.logger.child({ request_id: context.requestId, route: options.route });
+    // The request's own logger is made on first use: most requests only write their access line.
+    let child: Logger | undefined;
+    context.log = () => (child ??= options.logger.child({ request_id: context.requestId, route: options.route, user: context.caller?.user }));
     const scope = requestScope.getStore();
     if (scope) {
       scope.request_id = context.requestId;
@@ -64,8 +66,11 @@ export function requestContext(options: { route: string; logger: Logger }) {
     const { response, context, event } = request;
     if (!response) return;
     response.headers = { ...response.headers, 'x-request-id': context.requestId };
-    context.log.info(
+    options.logger.info(
       {
+        request_id: context.requestId,
+        route: options.route,
+        user: context.caller?.user,
         role: context.caller?.role,
         method: event.httpMethod,
         status: response.statusCode,
