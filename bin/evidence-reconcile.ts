@@ -36,7 +36,12 @@ function summary(r: ReconcileReport): string {
     `${r.expired_uploads.length} expired uploads, ${r.skipped_young} too young to judge`;
   let verdict: string;
   if (r.refused) verdict = `--fix refused: ${r.refused}`;
-  else if (r.fixed) verdict = r.left.length ? `fixed, but ${r.left.length} objects could not be deleted (run again)` : isConsistent(r) ? 'consistent' : 'fixed';
+  else if (r.fixed)
+    verdict = r.left.length
+      ? `fixed, but ${r.left.length} objects could not be deleted (run again)`
+      : isConsistent(r)
+        ? 'consistent'
+        : 'fixed';
   else verdict = isConsistent(r) ? 'consistent' : 'run with --fix to repair';
   return `evidence reconcile (${r.store}): ${counts}; ${verdict}`;
 }
@@ -63,7 +68,10 @@ async function main(): Promise<number> {
   try {
     const head = await appliedHead(db);
     if (head < HEAD) {
-      await write(process.stderr, `evidence reconcile: the database is at migration ${head}, this build needs ${HEAD}; run \`npm run migrate\` first\n`);
+      await write(
+        process.stderr,
+        `evidence reconcile: the database is at migration ${head}, this build needs ${HEAD}; run \`npm run migrate\` first\n`,
+      );
       return 2;
     }
     const store = await openEvidenceStore(cfg);
@@ -79,7 +87,8 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error) => {
-    const message = error instanceof ConfigError ? error.message : `evidence reconcile failed: ${error instanceof Error ? error.message : String(error)}`;
+    const message =
+      error instanceof ConfigError ? error.message : `evidence reconcile failed: ${error instanceof Error ? error.message : String(error)}`;
     process.stderr.write(`${message}\n`, () => process.exit(2));
   },
 );

@@ -8,18 +8,7 @@
 // vitest comparison suites call. It needs no AWS account: the account and
 // region are fixed dummies and the availability zones are set as context on
 // the stack itself, so a bare `new App()` synthesizes offline too.
-import {
-  Annotations,
-  App,
-  Aws,
-  CfnOutput,
-  Duration,
-  Fn,
-  SecretValue,
-  Stack,
-  Tags,
-  type StackProps,
-} from 'aws-cdk-lib';
+import { Annotations, App, Aws, CfnOutput, Duration, Fn, SecretValue, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';

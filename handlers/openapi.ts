@@ -1,7 +1,6 @@
 import { version } from '../package.json';
 import { buildOpenApi } from '../lib/openapi';
 import { operation, type OperationSpec } from '../lib/operation/operation';
-import { json } from '../lib/operation/results';
 
 const spec = {
   method: 'GET',
@@ -17,5 +16,10 @@ const documents = new WeakMap<readonly OperationSpec[], string>();
 export default operation(spec, async ({ specs }) => {
   let document = documents.get(specs);
   if (document === undefined) documents.set(specs, (document = JSON.stringify(buildOpenApi(specs, version))));
-  return { statusCode: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, max-age=300' }, body: document, isBase64Encoded: false };
+  return {
+    statusCode: 200,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, max-age=300' },
+    body: document,
+    isBase64Encoded: false,
+  };
 });

@@ -24,7 +24,7 @@ export const SETTINGS = {
   DB_QUERY_TIMEOUT_MS: {
     schema: int(200, 610_000),
     default: '6000',
-    doc: 'Client-side bound on each query and on the wait for a connection: a silent network answers 503 after it (above DB_STATEMENT_TIMEOUT_MS)',
+    doc: 'Client-side bound on each query and on the wait for a connection, above DB_STATEMENT_TIMEOUT_MS: a silent network answers 503',
   },
   MIGRATE_ON_START: { schema: bool, default: 'true', doc: 'Apply pending migrations when the server starts' },
   LOG_LEVEL: {
@@ -36,9 +36,16 @@ export const SETTINGS = {
   HEALTH_TIMEOUT_MS: { schema: int(50, 10_000), default: '1500', doc: 'How long /health waits for the database before answering 503' },
   ALB_IDLE_TIMEOUT_S: { schema: int(1, 4000), default: '60', doc: 'The load balancer idle timeout; keep-alive is set 5 s above it' },
   SHUTDOWN_TIMEOUT_MS: { schema: int(0, 120_000), default: '25000', doc: 'Longest wait for in-flight requests after SIGTERM' },
-  WEB_ROOT: { schema: z.string().min(1).optional(), default: undefined, doc: 'Directory of the static web page (default: the bundled web/)' },
+  WEB_ROOT: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    doc: 'Directory of the static web page (default: the bundled web/)',
+  },
   EVIDENCE_BUCKET: {
-    schema: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name').optional(),
+    schema: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')
+      .optional(),
     default: undefined,
     doc: 'S3 bucket for evidence; unset means local disk under DATA_DIR/evidence',
   },
@@ -52,11 +59,27 @@ export const SETTINGS = {
     doc: 'Key prefix for evidence objects in the bucket, e.g. `prod/`',
   },
   EVIDENCE_SSE: { schema: z.enum(['AES256', 'aws:kms']), default: 'AES256', doc: 'Server-side encryption of every evidence object' },
-  EVIDENCE_KMS_KEY_ID: { schema: z.string().min(1).optional(), default: undefined, doc: 'KMS key id or ARN when EVIDENCE_SSE is aws:kms (unset: the AWS managed key)' },
-  EVIDENCE_MAX_BYTES: { schema: int(1, 5 * 1024 ** 3), default: '104857600', doc: 'Largest evidence file accepted (413 above), checked while streaming' },
-  EVIDENCE_PRESIGN_DOWNLOADS: { schema: bool, default: 'false', doc: 'With S3, answer downloads with 302 to a presigned URL instead of streaming' },
+  EVIDENCE_KMS_KEY_ID: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    doc: 'KMS key id or ARN when EVIDENCE_SSE is aws:kms (unset: the AWS managed key)',
+  },
+  EVIDENCE_MAX_BYTES: {
+    schema: int(1, 5 * 1024 ** 3),
+    default: '104857600',
+    doc: 'Largest evidence file accepted (413 above), checked while streaming',
+  },
+  EVIDENCE_PRESIGN_DOWNLOADS: {
+    schema: bool,
+    default: 'false',
+    doc: 'With S3, answer downloads with 302 to a presigned URL instead of streaming',
+  },
   EVIDENCE_PRESIGN_TTL_S: { schema: int(1, 3600), default: '60', doc: 'Lifetime of a presigned download URL' },
-  EVIDENCE_UPLOAD_TTL_S: { schema: int(60, 7 * 24 * 3600), default: '3600', doc: 'Lifetime of a presigned direct-to-S3 upload; later it expires and is cleaned up' },
+  EVIDENCE_UPLOAD_TTL_S: {
+    schema: int(60, 7 * 24 * 3600),
+    default: '3600',
+    doc: 'Lifetime of a presigned direct-to-S3 upload; later it expires and is cleaned up',
+  },
   AWS_REGION: { schema: z.string().min(1).optional(), default: undefined, doc: 'AWS region of the bucket (unset: the SDK default chain)' },
   AWS_ENDPOINT_URL_S3: {
     schema: z.url({ protocol: /^https?$/ }).optional(),
@@ -88,7 +111,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const cfg = out as Config;
   if (cfg.EVIDENCE_KMS_KEY_ID && cfg.EVIDENCE_SSE !== 'aws:kms') {
-    throw new ConfigError(`configuration: EVIDENCE_KMS_KEY_ID needs EVIDENCE_SSE=aws:kms (got EVIDENCE_SSE=${JSON.stringify(cfg.EVIDENCE_SSE)})`);
+    throw new ConfigError(
+      `configuration: EVIDENCE_KMS_KEY_ID needs EVIDENCE_SSE=aws:kms (got EVIDENCE_SSE=${JSON.stringify(cfg.EVIDENCE_SSE)})`,
+    );
   }
   if (cfg.DB_QUERY_TIMEOUT_MS <= cfg.DB_STATEMENT_TIMEOUT_MS) {
     // The server's own timeout must fire first while it still answers: it cancels the query cleanly.

@@ -17,7 +17,11 @@ interface ProblemType {
 export const PROBLEMS = {
   validation: { status: 400, title: 'Invalid request', when: 'a path, query, header or body field is wrong; `errors[]` names each' },
   'malformed-json': { status: 400, title: 'Malformed JSON', when: 'the body is not JSON' },
-  'invalid-upload': { status: 400, title: 'Invalid upload', when: 'an evidence upload is empty, unnamed, has another field, or is cut short' },
+  'invalid-upload': {
+    status: 400,
+    title: 'Invalid upload',
+    when: 'an evidence upload is empty, unnamed, has another field, or is cut short',
+  },
   unauthenticated: { status: 401, title: 'Missing or invalid identity', when: 'no identity, or one that does not parse' },
   forbidden: { status: 403, title: 'Not allowed for this role', when: 'the role is below what the operation or transition needs' },
   'not-found': { status: 404, title: 'Not found', when: 'no such route or resource' },

@@ -19,14 +19,19 @@ const CSS_EXTERNAL = ['*.png', '*.svg', '*.ico', '*.jpg', '*.jpeg', '*.gif', '*.
 
 const hashOf = (content) => createHash('sha256').update(content).digest('hex').slice(0, 10);
 
-const exists = (path) => stat(path).then(() => true, () => false);
+const exists = (path) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 /** Replaces the one reference to `plain` in an src/href attribute, or throws. */
 function rewriteReference(html, attribute, plain, hashed, htmlPath) {
   const escaped = plain.replace(/\./g, '\\.');
   const pattern = new RegExp(`((?<=\\s)${attribute}\\s*=\\s*)(["']?)(?:\\./|/)?${escaped}\\2(?=[\\s>/])`, 'gi');
   const found = html.match(pattern)?.length ?? 0;
-  if (found !== 1) throw new Error(`web build: ${htmlPath} must reference ${plain} once in a ${attribute}="${plain}" attribute (found ${found})`);
+  if (found !== 1)
+    throw new Error(`web build: ${htmlPath} must reference ${plain} once in a ${attribute}="${plain}" attribute (found ${found})`);
   return html.replace(pattern, (_whole, prefix, quote) => `${prefix}${quote || '"'}${hashed}${quote || '"'}`);
 }
 

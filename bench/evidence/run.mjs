@@ -76,7 +76,8 @@ function parseArgs(argv) {
       case '--size-mib':
         options.sizeMiB = Number(value);
         if (!Number.isInteger(options.sizeMiB) || options.sizeMiB < 1) usage(`--size-mib must be a positive integer, not ${value}`);
-        if (options.sizeMiB * MiB >= MAX_EVIDENCE_BYTES) usage(`--size-mib must stay below ${MAX_EVIDENCE_BYTES / MiB} (EVIDENCE_MAX_BYTES allows at most 5 GiB)`);
+        if (options.sizeMiB * MiB >= MAX_EVIDENCE_BYTES)
+          usage(`--size-mib must stay below ${MAX_EVIDENCE_BYTES / MiB} (EVIDENCE_MAX_BYTES allows at most 5 GiB)`);
         break;
       case '--drivers':
         options.drivers = value.split(',').filter(Boolean);
@@ -236,7 +237,8 @@ async function idleFraction(ms = 250) {
 async function waitForQuiet(budget) {
   const started = Date.now();
   let idle = await idleFraction();
-  if (idle < MIN_IDLE && budget.remainingS > 0) process.stdout.write(`  waiting for other work on this machine (${Math.round((1 - idle) * 100)}% CPU busy)…\n`);
+  if (idle < MIN_IDLE && budget.remainingS > 0)
+    process.stdout.write(`  waiting for other work on this machine (${Math.round((1 - idle) * 100)}% CPU busy)…\n`);
   while (idle < MIN_IDLE && budget.remainingS - (Date.now() - started) / 1000 > 0) {
     await new Promise((r) => setTimeout(r, 1_000));
     idle = await idleFraction();
@@ -294,7 +296,9 @@ function startSampler(pid) {
       worker.postMessage({ stop: true });
       const [{ series, phases }] = await answer;
       await worker.terminate();
-      const perPhase = Object.fromEntries(Object.entries(phases).map(([name, p]) => [name, { peak_rss_mib: p.maxKb / 1024, samples: p.samples }]));
+      const perPhase = Object.fromEntries(
+        Object.entries(phases).map(([name, p]) => [name, { peak_rss_mib: p.maxKb / 1024, samples: p.samples }]),
+      );
       const peak = Math.max(0, ...series.map(([, kb]) => kb)) / 1024;
       return { peak_rss_mib: peak, samples: series.length, phases: perPhase, series_kb: series };
     },
@@ -452,12 +456,16 @@ async function startServer(entry, env, nodeArgs) {
 function jsonRequest(url, method, body) {
   return new Promise((resolveAnswer, reject) => {
     const payload = Buffer.from(JSON.stringify(body));
-    const req = request(url, { method, agent: false, headers: { ...IDENTITY, 'content-type': 'application/json', 'content-length': payload.length } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (text += c));
-      res.on('end', () => resolveAnswer({ status: res.statusCode, body: text }));
-    });
+    const req = request(
+      url,
+      { method, agent: false, headers: { ...IDENTITY, 'content-type': 'application/json', 'content-length': payload.length } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolveAnswer({ status: res.statusCode, body: text }));
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
@@ -510,7 +518,9 @@ function streamDownload(url) {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (c) => (text += c));
-        res.on('end', () => resolveDownload({ status: res.statusCode, body: text, bytes: 0, seconds: (performance.now() - started) / 1000 }));
+        res.on('end', () =>
+          resolveDownload({ status: res.statusCode, body: text, bytes: 0, seconds: (performance.now() - started) / 1000 }),
+        );
         return;
       }
       res.on('data', (chunk) => {
@@ -580,7 +590,10 @@ async function measureDriver(driver, ctx) {
     const outcome = await fn();
     const system1 = systemTicks();
     const after = cpuOf();
-    const ours = after.server.total - before.server.total + (s3 ? after.s3rver.total - before.s3rver.total : 0) +
+    const ours =
+      after.server.total -
+      before.server.total +
+      (s3 ? after.s3rver.total - before.s3rver.total : 0) +
       (after.client.user - before.client.user + after.client.system - before.client.system) / 1e6;
     const elapsed = system1.total - system0.total;
     const foreignCores = elapsed > 0 ? Math.max(0, (system1.busy - system0.busy) / CLK_TCK - ours) / (elapsed / CLK_TCK / CORES) : 0;
@@ -621,19 +634,27 @@ async function measureDriver(driver, ctx) {
     const idle = procStatus(server.pid);
     result.idle_rss_mib = idle.rss;
     result.startup_hwm_mib = idle.hwm;
-    process.stdout.write(`  server up in ${fmt(server.startSeconds)} s, idle RSS ${fmt(idle.rss)} MiB (VmHWM so far ${fmt(idle.hwm)} MiB)\n`);
+    process.stdout.write(
+      `  server up in ${fmt(server.startSeconds)} s, idle RSS ${fmt(idle.rss)} MiB (VmHWM so far ${fmt(idle.hwm)} MiB)\n`,
+    );
 
     const filename = file.path.split('/').pop();
     const uploadUrl = (q) => `${server.url}/api/v1/actions/${actionId}/evidence${q}`;
 
     // Raw body.
     const raw = await phase('upload_raw', () =>
-      streamUpload(uploadUrl(`?filename=${encodeURIComponent(filename)}`), { 'content-type': 'application/octet-stream' }, { file: file.path }),
+      streamUpload(
+        uploadUrl(`?filename=${encodeURIComponent(filename)}`),
+        { 'content-type': 'application/octet-stream' },
+        { file: file.path },
+      ),
     );
     const rawItem = raw.status === 201 ? JSON.parse(raw.body).items[0] : undefined;
     result.phases.upload_raw = phaseFigures(raw);
     result.checks.upload_raw = rawItem !== undefined && rawItem.size_bytes === file.size && rawItem.sha256 === sourceSha.hex;
-    process.stdout.write(`  upload raw        ${line(raw)}  server sha256 ${rawItem ? (rawItem.sha256 === sourceSha.hex ? 'matches' : 'DIFFERS') : `– (${raw.status} ${raw.body.slice(0, 200)})`}\n`);
+    process.stdout.write(
+      `  upload raw        ${line(raw)}  server sha256 ${rawItem ? (rawItem.sha256 === sourceSha.hex ? 'matches' : 'DIFFERS') : `– (${raw.status} ${raw.body.slice(0, 200)})`}\n`,
+    );
 
     // multipart/form-data, one part.
     if (options.multipart) {
@@ -648,7 +669,9 @@ async function measureDriver(driver, ctx) {
       const item = multi.status === 201 ? JSON.parse(multi.body).items[0] : undefined;
       result.phases.upload_multipart = { ...phaseFigures(multi), file_bytes: file.size, mib_per_s_file: rate(file.size, multi.seconds) };
       result.checks.upload_multipart = item !== undefined && item.size_bytes === file.size && item.sha256 === sourceSha.hex;
-      process.stdout.write(`  upload multipart  ${line(multi)}  server sha256 ${item ? (item.sha256 === sourceSha.hex ? 'matches' : 'DIFFERS') : `– (${multi.status} ${multi.body.slice(0, 200)})`}\n`);
+      process.stdout.write(
+        `  upload multipart  ${line(multi)}  server sha256 ${item ? (item.sha256 === sourceSha.hex ? 'matches' : 'DIFFERS') : `– (${multi.status} ${multi.body.slice(0, 200)})`}\n`,
+      );
     }
 
     // Download of the raw upload, hashed as it streams (nothing written to disk).
@@ -656,7 +679,9 @@ async function measureDriver(driver, ctx) {
       const down = await phase('download', () => streamDownload(`${server.url}/api/v1/evidence/${rawItem.id}/content`));
       result.phases.download = { ...phaseFigures(down), first_byte_s: down.firstByteSeconds, sha256: down.sha256 };
       result.checks.download = down.status === 200 && down.bytes === file.size && down.sha256 === sourceSha.hex;
-      process.stdout.write(`  download          ${line(down)}  sha256 ${down.sha256 === sourceSha.hex ? 'equal to the uploaded bytes' : `DIFFERS (${down.sha256 ?? down.status})`}\n`);
+      process.stdout.write(
+        `  download          ${line(down)}  sha256 ${down.sha256 === sourceSha.hex ? 'equal to the uploaded bytes' : `DIFFERS (${down.sha256 ?? down.status})`}\n`,
+      );
     } else {
       result.checks.download = false;
     }
@@ -704,7 +729,9 @@ function line(r) {
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const startedAt = new Date();
-  process.stdout.write(`bench:evidence — ${options.sizeMiB} MiB, drivers ${options.drivers.join(', ')}, database ${options.databaseUrl ? 'PostgreSQL (scratch database)' : 'PGlite (fresh DATA_DIR per driver)'}\n`);
+  process.stdout.write(
+    `bench:evidence — ${options.sizeMiB} MiB, drivers ${options.drivers.join(', ')}, database ${options.databaseUrl ? 'PostgreSQL (scratch database)' : 'PGlite (fresh DATA_DIR per driver)'}\n`,
+  );
 
   const serverEntry = await buildServer();
   const file = await prepareFile(options.sizeMiB);
@@ -749,8 +776,16 @@ async function main() {
   const upFsyncRatio = localUp ? baseline.cp_fsync_mib_per_s / localUp : undefined;
   const allChecks = drivers.every((d) => Object.values(d.checks).every(Boolean));
   const verdicts = {
-    peak_rss: { target_mib: RSS_TARGET_MIB, peak_mib: peak, above_idle_mib: Math.max(...drivers.map((d) => d.transfer_rss_above_idle_mib ?? 0)), pass: peak <= RSS_TARGET_MIB },
-    local_upload_vs_cp: upRatio === undefined ? { skipped: true } : { target_ratio: CP_RATIO_TARGET, ratio: upRatio, pass: upRatio <= CP_RATIO_TARGET, ratio_vs_cp_fsync: upFsyncRatio },
+    peak_rss: {
+      target_mib: RSS_TARGET_MIB,
+      peak_mib: peak,
+      above_idle_mib: Math.max(...drivers.map((d) => d.transfer_rss_above_idle_mib ?? 0)),
+      pass: peak <= RSS_TARGET_MIB,
+    },
+    local_upload_vs_cp:
+      upRatio === undefined
+        ? { skipped: true }
+        : { target_ratio: CP_RATIO_TARGET, ratio: upRatio, pass: upRatio <= CP_RATIO_TARGET, ratio_vs_cp_fsync: upFsyncRatio },
     local_download_vs_cp: downRatio === undefined ? { skipped: true } : { ratio: downRatio },
     sha256: allChecks,
   };
@@ -783,7 +818,9 @@ async function main() {
   const aboveIdle = verdicts.peak_rss.above_idle_mib;
   const idle = Math.max(...drivers.map((d) => d.idle_rss_mib ?? 0));
   const pgliteNote = options.databaseUrl ? '' : `; PGlite: the server idles at ${fmt(idle)} MB before any transfer — see --database-url`;
-  process.stdout.write(`peak RSS ≤ ${RSS_TARGET_MIB} MB: ${verdicts.peak_rss.pass ? 'PASS' : 'MISS'} (${fmt(peak)} MB; the transfers added at most ${fmt(aboveIdle)} MB above idle${pgliteNote})\n`);
+  process.stdout.write(
+    `peak RSS ≤ ${RSS_TARGET_MIB} MB: ${verdicts.peak_rss.pass ? 'PASS' : 'MISS'} (${fmt(peak)} MB; the transfers added at most ${fmt(aboveIdle)} MB above idle${pgliteNote})\n`,
+  );
   if (upRatio !== undefined) {
     process.stdout.write(
       `local upload throughput within ${CP_RATIO_TARGET}× of cp: ${verdicts.local_upload_vs_cp.pass ? 'PASS' : 'MISS'} (ratio ${fmt(upRatio, 2)}: cp ${fmt(baseline.cp_mib_per_s)} MB/s, upload ${fmt(localUp)} MB/s; against cp + fsync ${fmt(upFsyncRatio, 2)}; download ratio ${fmt(downRatio, 2)}, ${fmt(localDown)} MB/s)\n`,

@@ -18,7 +18,11 @@ function killGroup(child, signal) {
   try {
     process.kill(-child.pid, signal);
   } catch {
-    try { child.kill(signal); } catch { /* gone */ }
+    try {
+      child.kill(signal);
+    } catch {
+      /* gone */
+    }
   }
 }
 
@@ -52,11 +56,20 @@ export function start(argv, { cwd, env, out = 'pipe', echo } = {}) {
     };
     child.stdout.on('data', take);
     child.stderr.on('data', take);
-    child.on('close', () => { if (echo && partial) echo(partial); });
+    child.on('close', () => {
+      if (echo && partial) echo(partial);
+    });
   }
   const exited = new Promise((resolve) => {
-    child.on('error', (error) => { output += `\n${error.message}`; live.delete(child); resolve(127); });
-    child.on('close', (code, signal) => { live.delete(child); resolve(code ?? (signal ? 128 : 1)); });
+    child.on('error', (error) => {
+      output += `\n${error.message}`;
+      live.delete(child);
+      resolve(127);
+    });
+    child.on('close', (code, signal) => {
+      live.delete(child);
+      resolve(code ?? (signal ? 128 : 1));
+    });
   });
   return {
     child,
@@ -119,7 +132,9 @@ export function getStatus(url, timeoutMs = 1_000) {
  */
 export async function waitFor200(url, proc, { since = performance.now(), everyMs = 10, timeoutMs = 60_000 } = {}) {
   let gone;
-  void proc.exited.then((code) => { gone = code; });
+  void proc.exited.then((code) => {
+    gone = code;
+  });
   const deadline = since + timeoutMs;
   while (performance.now() < deadline) {
     if (gone !== undefined) throw new Error(`exited with code ${gone} before ${url} answered 200`);

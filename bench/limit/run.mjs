@@ -52,9 +52,21 @@ Exit code: compare.mjs's (0 pass, 1 targets missed, 2 bad input); 3 if the run i
 
 function parseOptions(argv) {
   const o = {
-    rows: 10_000, duration: process.env.DURATION ?? '10s', runs: Number(process.env.RUNS ?? 2), warmup: process.env.WARMUP ?? '3s',
-    logLevel: 'info', million: true, millionRows: 1_000_000, reseed: false, starts: 5, build: 'auto', serverNodeArgs: [],
-    keepTmp: false, results: join(ROOT, 'bench/results/limit-latest.json'), quick: false, productDir: ROOT,
+    rows: 10_000,
+    duration: process.env.DURATION ?? '10s',
+    runs: Number(process.env.RUNS ?? 2),
+    warmup: process.env.WARMUP ?? '3s',
+    logLevel: 'info',
+    million: true,
+    millionRows: 1_000_000,
+    reseed: false,
+    starts: 5,
+    build: 'auto',
+    serverNodeArgs: [],
+    keepTmp: false,
+    results: join(ROOT, 'bench/results/limit-latest.json'),
+    quick: false,
+    productDir: ROOT,
   };
   const value = (arg, i) => {
     const eq = arg.indexOf('=');
@@ -67,29 +79,78 @@ function parseOptions(argv) {
     const name = arg.replace(/=.*$/s, '');
     let v;
     switch (name) {
-      case '--help': case '-h': process.stdout.write(USAGE); process.exit(0); break;
-      case '--quick': o.quick = true; o.duration = '3s'; o.runs = 1; o.warmup = '1s'; break;
-      case '--million': o.million = true; break;
-      case '--no-million': o.million = false; break;
-      case '--reseed': o.reseed = true; break;
-      case '--build': o.build = 'always'; break;
-      case '--no-build': o.build = 'never'; break;
-      case '--keep-tmp': o.keepTmp = true; break;
-      case '--rows': [v, i] = value(arg, i); o.rows = int(v, name, 40); break;
-      case '--million-rows': [v, i] = value(arg, i); o.millionRows = int(v, name, 40); break;
-      case '--runs': [v, i] = value(arg, i); o.runs = int(v, name, 1); break;
-      case '--starts': [v, i] = value(arg, i); o.starts = int(v, name, 1); break;
-      case '--duration': [v, i] = value(arg, i); o.duration = wrkTime(v, name); break;
-      case '--warmup': [v, i] = value(arg, i); o.warmup = wrkTime(v, name); break;
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        process.exit(0);
+        break;
+      case '--quick':
+        o.quick = true;
+        o.duration = '3s';
+        o.runs = 1;
+        o.warmup = '1s';
+        break;
+      case '--million':
+        o.million = true;
+        break;
+      case '--no-million':
+        o.million = false;
+        break;
+      case '--reseed':
+        o.reseed = true;
+        break;
+      case '--build':
+        o.build = 'always';
+        break;
+      case '--no-build':
+        o.build = 'never';
+        break;
+      case '--keep-tmp':
+        o.keepTmp = true;
+        break;
+      case '--rows':
+        [v, i] = value(arg, i);
+        o.rows = int(v, name, 40);
+        break;
+      case '--million-rows':
+        [v, i] = value(arg, i);
+        o.millionRows = int(v, name, 40);
+        break;
+      case '--runs':
+        [v, i] = value(arg, i);
+        o.runs = int(v, name, 1);
+        break;
+      case '--starts':
+        [v, i] = value(arg, i);
+        o.starts = int(v, name, 1);
+        break;
+      case '--duration':
+        [v, i] = value(arg, i);
+        o.duration = wrkTime(v, name);
+        break;
+      case '--warmup':
+        [v, i] = value(arg, i);
+        o.warmup = wrkTime(v, name);
+        break;
       case '--log-level':
         [v, i] = value(arg, i);
         if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v)) usage(`--log-level: a pino level, not ${v}`);
         o.logLevel = v;
         break;
-      case '--server-node-args': [v, i] = value(arg, i); o.serverNodeArgs = v.split(/\s+/).filter(Boolean); break;
-      case '--results': [v, i] = value(arg, i); o.results = resolve(v); break;
-      case '--product-dir': [v, i] = value(arg, i); o.productDir = resolve(v); break;
-      default: usage(`unknown argument ${arg}`);
+      case '--server-node-args':
+        [v, i] = value(arg, i);
+        o.serverNodeArgs = v.split(/\s+/).filter(Boolean);
+        break;
+      case '--results':
+        [v, i] = value(arg, i);
+        o.results = resolve(v);
+        break;
+      case '--product-dir':
+        [v, i] = value(arg, i);
+        o.productDir = resolve(v);
+        break;
+      default:
+        usage(`unknown argument ${arg}`);
     }
   }
   return o;
@@ -147,7 +208,11 @@ function cleanupSync() {
   else rmSync(tmp, { recursive: true, force: true });
 }
 process.on('exit', cleanupSync);
-for (const [signal, n] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]]) {
+for (const [signal, n] of [
+  ['SIGINT', 2],
+  ['SIGTERM', 15],
+  ['SIGHUP', 1],
+]) {
   process.on(signal, () => {
     log(`\nbench:limit: ${signal}, stopping every child process`);
     cleanupSync();
@@ -160,11 +225,16 @@ const record = {
   startedAt: new Date().toISOString(),
   machine: { cores: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, before: machineBefore },
   code: gitState(),
-  options: { ...opts, results: relative(ROOT, opts.results), productDir: relative(ROOT, opts.productDir) || '.', dir: process.env.LIMIT_BENCH_DIR ?? '/work/shared/bench' },
+  options: {
+    ...opts,
+    results: relative(ROOT, opts.results),
+    productDir: relative(ROOT, opts.productDir) || '.',
+    dir: process.env.LIMIT_BENCH_DIR ?? '/work/shared/bench',
+  },
   phases: {},
 };
 
-let exitCode = 3;
+let exitCode;
 try {
   exitCode = await main();
 } catch (error) {
@@ -180,8 +250,10 @@ process.exit(exitCode);
 // ---------------------------------------------------------------- the run
 
 async function main() {
-  log(`bench:limit — rows ${opts.rows}, wrk ${opts.duration} × ${opts.runs} run(s) after ${opts.warmup} warm-up, product LOG_LEVEL=${opts.logLevel}` +
-    `${opts.million ? `, ${opts.millionRows} actions for the 1-connection p99` : ''}; temp ${tmp}`);
+  log(
+    `bench:limit — rows ${opts.rows}, wrk ${opts.duration} × ${opts.runs} run(s) after ${opts.warmup} warm-up, product LOG_LEVEL=${opts.logLevel}` +
+      `${opts.million ? `, ${opts.millionRows} actions for the 1-connection p99` : ''}; temp ${tmp}`,
+  );
   log(`machine before: ${machineBefore.summary}`);
   if (machineBefore.busyCores > 0.5) log(`  WARNING: the machine is busy (${machineBefore.top}); figures will be disturbed`);
   await withClient(adminUrl, (c) => c.query('SELECT 1')).catch((e) => {
@@ -223,9 +295,17 @@ async function main() {
   const productUrl = withDatabase(adminUrl, PRODUCT_DB);
   const product = await startProduct(app, productUrl, 'product');
   log(`product: ${product.base} (pid ${product.pid}), replaying ${LIMIT_DB} into it…`);
-  const replay = await run(['node', 'replay.mjs', '--db', LIMIT_DB, '--base', product.base, '--expect-ids'],
-    { cwd: tools, env: pgEnv, echo: (l) => log(`  ${l}`) });
-  record.replay = { lines: replay.output.trim().split('\n').filter((l) => /^replay: (?!created .*req\/s, [\d.]+ s, failures)/.test(l)) };
+  const replay = await run(['node', 'replay.mjs', '--db', LIMIT_DB, '--base', product.base, '--expect-ids'], {
+    cwd: tools,
+    env: pgEnv,
+    echo: (l) => log(`  ${l}`),
+  });
+  record.replay = {
+    lines: replay.output
+      .trim()
+      .split('\n')
+      .filter((l) => /^replay: (?!created .*req\/s, [\d.]+ s, failures)/.test(l)),
+  };
   const rl = /(\d+) requests in ([\d.]+) s \((\d+) req\/s\)/.exec(replay.output);
   if (rl) Object.assign(record.replay, { requests: Number(rl[1]), seconds: Number(rl[2]), rps: Number(rl[3]) });
   record.phases.replay_s = elapsedS(t);
@@ -240,9 +320,7 @@ async function main() {
   // first, the one-connection runs before the writes (which add rows).
   t = performance.now();
   const sides = { limit, product };
-  const steps = [
-    ['list'], ['search'], ['get'], ['list', '1c'], ['search', '1c'], ['create'], ['status'],
-  ];
+  const steps = [['list'], ['search'], ['get'], ['list', '1c'], ['search', '1c'], ['create'], ['status']];
   const files = { limit: [], product: [], 'limit-1c': [], 'product-1c': [] };
   record.loads = {};
   for (const [k, [endpoint, mode]] of steps.entries()) {
@@ -252,7 +330,9 @@ async function main() {
       await checkpoint(); // what an earlier run left dirty is not this one's to pay
       const t1 = performance.now();
       await load(sides[side].base, [endpoint], {
-        label: `${side} ${endpoint}${mode ? ' (1 connection)' : ''}`, jsonOut: out, n: opts.rows,
+        label: `${side} ${endpoint}${mode ? ' (1 connection)' : ''}`,
+        jsonOut: out,
+        n: opts.rows,
         ...(mode ? { threads: 1, conns: 1 } : {}),
       });
       files[key].push(out);
@@ -272,7 +352,12 @@ async function main() {
   if (opts.million) {
     t = performance.now();
     const large = await prepareLargeDatabase({
-      adminUrl, database: LARGE_DB, rows: opts.millionRows, expected: expectedMigrations, reseed: opts.reseed, log,
+      adminUrl,
+      database: LARGE_DB,
+      rows: opts.millionRows,
+      expected: expectedMigrations,
+      reseed: opts.reseed,
+      log,
       migrate: (url) => run(['node', app.migrate], { env: { ...baseEnv, DATABASE_URL: url, LOG_LEVEL: 'warn' } }),
     });
     record.phases.prepare_large_s = elapsedS(t);
@@ -281,13 +366,23 @@ async function main() {
     const big = await startProduct(app, large.url, 'product-1m');
     const out = join(tmp, 'product-1m-1c.json');
     const lines = await load(big.base, ['list', 'search'], {
-      label: `product on ${opts.millionRows} actions (1 connection)`, jsonOut: out, n: opts.millionRows, threads: 1, conns: 1,
+      label: `product on ${opts.millionRows} actions (1 connection)`,
+      jsonOut: out,
+      n: opts.millionRows,
+      threads: 1,
+      conns: 1,
     });
     await big.proc.stop();
     const results = JSON.parse(readFileSync(out, 'utf8')).results;
     record.million = {
-      database: LARGE_DB, rows: opts.millionRows, reused: large.reused, prepareSeconds: Number(large.prepareSeconds.toFixed(1)),
-      seededAt: large.seededAt, seedSeconds: large.seedSeconds, size: large.size, searchMatches: large.searchMatches,
+      database: LARGE_DB,
+      rows: opts.millionRows,
+      reused: large.reused,
+      prepareSeconds: Number(large.prepareSeconds.toFixed(1)),
+      seededAt: large.seededAt,
+      seedSeconds: large.seedSeconds,
+      size: large.size,
+      searchMatches: large.searchMatches,
       probes: lines.filter((l) => /^# \w+: probe /.test(l)),
       list: summarise(results.filter((r) => r.endpoint === 'list')),
       search: summarise(results.filter((r) => r.endpoint === 'search')),
@@ -297,7 +392,16 @@ async function main() {
   }
 
   // 9. The comparison.
-  const args = ['--limit', ...files.limit, '--product', ...files.product, '--limit-1c', ...files['limit-1c'], '--product-1c', ...files['product-1c']];
+  const args = [
+    '--limit',
+    ...files.limit,
+    '--product',
+    ...files.product,
+    '--limit-1c',
+    ...files['limit-1c'],
+    '--product-1c',
+    ...files['product-1c'],
+  ];
   const compared = await run(['node', 'compare.mjs', ...args], { cwd: tools, env: { ...baseEnv, ...compareEnv() } }, [0, 1, 2]);
   const compareOut = compared.output.trim();
   record.compare = { exitCode: compared.code, output: compareOut.split('\n'), verdict: compareOut.split('\n').at(-1) };
@@ -319,7 +423,9 @@ async function main() {
 async function snapshotBuild() {
   const dist = join(opts.productDir, 'dist');
   const built = ['server.mjs', 'migrate.mjs'].every((f) => existsSync(join(dist, f)));
-  const sources = ['app', 'bin', 'lib', 'handlers', 'web', 'scripts', 'package.json', 'package-lock.json', 'tsconfig.json'].map((p) => join(opts.productDir, p));
+  const sources = ['app', 'bin', 'lib', 'handlers', 'web', 'scripts', 'package.json', 'package-lock.json', 'tsconfig.json'].map((p) =>
+    join(opts.productDir, p),
+  );
   const stale = built && newestMtime(sources) > statSync(join(dist, 'server.mjs')).mtimeMs;
   const build = opts.build === 'always' || (opts.build === 'auto' && (!built || stale));
   if (build) {
@@ -333,7 +439,8 @@ async function snapshotBuild() {
   const app = join(tmp, 'app');
   // All of dist/ (the entry points may share chunks) but the Lambda bundles.
   cpSync(dist, app, { recursive: true, filter: (p) => p !== join(dist, 'lambda') });
-  for (const f of ['server.mjs', 'migrate.mjs']) if (!existsSync(join(app, f))) throw new Error(`dist/${f} vanished during the snapshot (a rebuild?); run again`);
+  for (const f of ['server.mjs', 'migrate.mjs'])
+    if (!existsSync(join(app, f))) throw new Error(`dist/${f} vanished during the snapshot (a rebuild?); run again`);
   record.build = { built: build, distMtime: new Date(statSync(join(app, 'server.mjs')).mtimeMs).toISOString() };
   return { server: join(app, 'server.mjs'), migrate: join(app, 'migrate.mjs') };
 }
@@ -342,7 +449,11 @@ function newestMtime(paths) {
   let newest = 0;
   const walk = (p) => {
     let s;
-    try { s = statSync(p); } catch { return; }
+    try {
+      s = statSync(p);
+    } catch {
+      return;
+    }
     if (s.isDirectory()) {
       for (const e of readdirSync(p)) if (e !== 'node_modules') walk(join(p, e));
     } else newest = Math.max(newest, s.mtimeMs);
@@ -373,7 +484,7 @@ async function startProduct(app, url, name) {
     await waitFor200(`${base}/health`, proc, { everyMs: 50, timeoutMs: 120_000 });
   } catch (error) {
     await proc.stop(2_000);
-    throw new Error(`${name} did not start: ${error.message}\n${tail(logFile)}`);
+    throw new Error(`${name} did not start: ${error.message}\n${tail(logFile)}`, { cause: error });
   }
   watchUnexpectedExit(proc, name, logFile);
   return { base, pid: proc.pid, proc };
@@ -383,7 +494,8 @@ async function startLimit(tools) {
   const port = await freePort();
   const logFile = join(tmp, 'limit.log');
   const proc = start(['node', 'limit-server.mjs'], {
-    cwd: tools, out: logFile,
+    cwd: tools,
+    out: logFile,
     env: { ...pgEnv, NODE_ENV: 'production', PGDATABASE: LIMIT_DB, PORT: String(port), HOST: '127.0.0.1' },
   });
   const base = `http://127.0.0.1:${port}`;
@@ -391,7 +503,7 @@ async function startLimit(tools) {
     await waitFor200(`${base}/health`, proc, { everyMs: 50, timeoutMs: 60_000 });
   } catch (error) {
     await proc.stop(2_000);
-    throw new Error(`the limit server did not start: ${error.message}\n${tail(logFile)}`);
+    throw new Error(`the limit server did not start: ${error.message}\n${tail(logFile)}`, { cause: error });
   }
   watchUnexpectedExit(proc, 'limit server', logFile);
   return { base, pid: proc.pid, proc };
@@ -400,16 +512,26 @@ async function startLimit(tools) {
 function watchUnexpectedExit(proc, name, logFile) {
   const stop = proc.stop;
   let stopping = false;
-  proc.stop = (...a) => { stopping = true; return stop(...a); };
+  proc.stop = (...a) => {
+    stopping = true;
+    return stop(...a);
+  };
   void proc.exited.then((code) => {
-    if (!stopping && !cleaned) log(`\n!! ${name} exited unexpectedly (code ${code}); the measurements after this point are void\n${tail(logFile)}`);
+    if (!stopping && !cleaned)
+      log(`\n!! ${name} exited unexpectedly (code ${code}); the measurements after this point are void\n${tail(logFile)}`);
   });
 }
 
 function tail(file, lines = 20) {
   try {
     const text = readFileSync(file, 'utf8').trimEnd();
-    return text ? text.split('\n').slice(-lines).map((l) => `    ${l}`).join('\n') : '    (no output)';
+    return text
+      ? text
+          .split('\n')
+          .slice(-lines)
+          .map((l) => `    ${l}`)
+          .join('\n')
+      : '    (no output)';
   } catch {
     return '    (no log)';
   }
@@ -421,10 +543,24 @@ async function load(base, endpoints, { label, jsonOut, n, threads = 2, conns = 5
   const env = {
     ...pgEnv,
     ...pick(process.env, ['TIMEOUT', 'SETTLE_S', 'STATUS_IDS', 'X_USER', 'X_ROLE']),
-    BASE: base, N: String(n), Q: SEARCH_WORD, THREADS: String(threads), CONNS: String(conns),
-    DURATION: opts.duration, WARMUP: opts.warmup, RUNS: String(opts.runs), LABEL: label, JSON_OUT: jsonOut,
+    BASE: base,
+    N: String(n),
+    Q: SEARCH_WORD,
+    THREADS: String(threads),
+    CONNS: String(conns),
+    DURATION: opts.duration,
+    WARMUP: opts.warmup,
+    RUNS: String(opts.runs),
+    LABEL: label,
+    JSON_OUT: jsonOut,
   };
-  const r = await run(['node', 'load.mjs', ...endpoints], { cwd: join(tmp, 'tools'), env, echo: (l) => { if (l.startsWith('# ')) log(`  ${l}`); } });
+  const r = await run(['node', 'load.mjs', ...endpoints], {
+    cwd: join(tmp, 'tools'),
+    env,
+    echo: (l) => {
+      if (l.startsWith('# ')) log(`  ${l}`);
+    },
+  });
   return r.output.split('\n');
 }
 
@@ -444,7 +580,7 @@ async function timeStarts(app, url) {
       ms.push(await waitFor200(`http://127.0.0.1:${port}/health`, proc, { since: t0, everyMs: 10, timeoutMs: 60_000 }));
     } catch (error) {
       await proc.stop(2_000);
-      throw new Error(`product start ${i + 1} failed: ${error.message}\n${tail(logFile)}`);
+      throw new Error(`product start ${i + 1} failed: ${error.message}\n${tail(logFile)}`, { cause: error });
     }
     await proc.stop();
     log(`  start ${i + 1}: ${ms.at(-1).toFixed(0)} ms`);
@@ -456,8 +592,12 @@ async function timeStarts(app, url) {
 function summarise(rows) {
   if (!rows.length) return undefined;
   return {
-    runs: rows.length, p50_ms: median(rows.map((r) => r.p50_ms)), p99_ms: median(rows.map((r) => r.p99_ms)), rps: median(rows.map((r) => r.rps)),
-    non2xx: rows.reduce((s, r) => s + r.non2xx, 0), errors: rows.reduce((s, r) => s + r.errors, 0),
+    runs: rows.length,
+    p50_ms: median(rows.map((r) => r.p50_ms)),
+    p99_ms: median(rows.map((r) => r.p99_ms)),
+    rps: median(rows.map((r) => r.rps)),
+    non2xx: rows.reduce((s, r) => s + r.non2xx, 0),
+    errors: rows.reduce((s, r) => s + r.errors, 0),
   };
 }
 
@@ -475,8 +615,16 @@ function roundNumbers(_k, v) {
 }
 
 function lastJson(output) {
-  const line = output.trim().split('\n').reverse().find((l) => l.trim().startsWith('{'));
-  try { return line ? JSON.parse(line) : undefined; } catch { return undefined; }
+  const line = output
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.trim().startsWith('{'));
+  try {
+    return line ? JSON.parse(line) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function makeWritable(dir) {
@@ -503,7 +651,9 @@ function procTicks() {
       const close = s.lastIndexOf(')');
       const f = s.slice(close + 2).split(' ');
       m.set(pid, { comm: s.slice(s.indexOf('(') + 1, close), ticks: Number(f[11]) + Number(f[12]) });
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return m;
 }
@@ -515,15 +665,26 @@ async function machineState() {
   await new Promise((r) => setTimeout(r, 1_000));
   const b = cpuTicks();
   const pb = procTicks();
-  const busyCores = ((b.total - a.total) - (b.idle - a.idle)) / (b.total - a.total) * cpus().length;
+  const busyCores = ((b.total - a.total - (b.idle - a.idle)) / (b.total - a.total)) * cpus().length;
   const by = {};
   for (const [pid, p] of pb) {
     const q = pa.get(pid);
-    if (q && q.comm === p.comm && p.ticks > q.ticks && Number(pid) !== process.pid) by[p.comm] = (by[p.comm] ?? 0) + (p.ticks - q.ticks) / 100;
+    if (q && q.comm === p.comm && p.ticks > q.ticks && Number(pid) !== process.pid)
+      by[p.comm] = (by[p.comm] ?? 0) + (p.ticks - q.ticks) / 100;
   }
-  const top = Object.entries(by).sort((x, y) => y[1] - x[1]).slice(0, 4).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ') || 'nothing';
+  const top =
+    Object.entries(by)
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, 4)
+      .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+      .join(', ') || 'nothing';
   const la = loadavg().map((x) => x.toFixed(2));
-  return { loadavg: la.map(Number), busyCores: Number(busyCores.toFixed(2)), top, summary: `load average ${la.join(' ')}, ${busyCores.toFixed(2)} cores busy (${top})` };
+  return {
+    loadavg: la.map(Number),
+    busyCores: Number(busyCores.toFixed(2)),
+    top,
+    summary: `load average ${la.join(' ')}, ${busyCores.toFixed(2)} cores busy (${top})`,
+  };
 }
 
 /**
@@ -535,9 +696,13 @@ function foreignCpu(rec) {
   let max = { cores: 0, what: '' };
   const all = [...Object.values(rec.loads ?? {}).flat(), ...(rec.million?.results ?? [])];
   for (const r of all) {
-    const others = String(r.cpu ?? '').split(', ').map((e) => /^(.+) ([\d.]+)$/.exec(e)).filter((m) => m && !['postgres', 'node', 'wrk'].includes(m[1]));
+    const others = String(r.cpu ?? '')
+      .split(', ')
+      .map((e) => /^(.+) ([\d.]+)$/.exec(e))
+      .filter((m) => m && !['postgres', 'node', 'wrk'].includes(m[1]));
     const cores = others.reduce((sum, m) => sum + Number(m[2]), 0);
-    if (cores > max.cores) max = { cores: Number(cores.toFixed(2)), what: `${r.endpoint} run ${r.run}: ${others.map((m) => m[0]).join(', ')}` };
+    if (cores > max.cores)
+      max = { cores: Number(cores.toFixed(2)), what: `${r.endpoint} run ${r.run}: ${others.map((m) => m[0]).join(', ')}` };
   }
   return max;
 }
@@ -557,29 +722,53 @@ function report(r) {
   const ms = (x) => (x === undefined ? '—' : x >= 100 ? x.toFixed(0) : x.toFixed(2));
   const rows = [];
   const add = (what, value) => rows.push(`| ${what} | ${value} |`);
-  add('machine', `${r.machine.cores} cores, node ${r.machine.node}; before: ${r.machine.before.summary}; after: load average ${r.machine.after.loadavg.join(' ')}`);
+  add(
+    'machine',
+    `${r.machine.cores} cores, node ${r.machine.node}; before: ${r.machine.before.summary}; after: load average ${r.machine.after.loadavg.join(' ')}`,
+  );
   const f = r.machine.foreignDuringLoads;
-  add('other commands during the loads', `${f.cores ? `up to ${f.cores} cores (${f.what})` : 'none seen'} besides postgres/node/wrk` +
-    `${r.machine.before.busyCores > 0.5 || f.cores > 0.2 ? ' — BUSY: figures disturbed' : ''}`);
+  add(
+    'other commands during the loads',
+    `${f.cores ? `up to ${f.cores} cores (${f.what})` : 'none seen'} besides postgres/node/wrk` +
+      `${r.machine.before.busyCores > 0.5 || f.cores > 0.2 ? ' — BUSY: figures disturbed' : ''}`,
+  );
   const where = r.code.commit ? `${r.code.commit}${r.code.dirty ? ' + uncommitted changes in bin/handlers/lib/scripts' : ''}` : r.code.dir;
   add('product code', `${where}; ${r.build.built ? 'built now' : `dist/ of ${r.build.distMtime}`}`);
-  add('load', `wrk ${opts.duration} × ${opts.runs} run(s) per endpoint and side after ${opts.warmup} warm-up; -t2 -c50 loaded, -t1 -c1 unloaded; product LOG_LEVEL=${opts.logLevel}`);
-  add('data', `${opts.rows} actions seeded in ${LIMIT_DB} (${r.limitSeed?.load_s ?? '?'} s), replayed into the product: ` +
-    (r.replay?.requests ? `${r.replay.requests} requests in ${r.replay.seconds} s (${r.replay.rps} req/s)` : '—'));
+  add(
+    'load',
+    `wrk ${opts.duration} × ${opts.runs} run(s) per endpoint and side after ${opts.warmup} warm-up; -t2 -c50 loaded, -t1 -c1 unloaded; product LOG_LEVEL=${opts.logLevel}`,
+  );
+  add(
+    'data',
+    `${opts.rows} actions seeded in ${LIMIT_DB} (${r.limitSeed?.load_s ?? '?'} s), replayed into the product: ` +
+      (r.replay?.requests ? `${r.replay.requests} requests in ${r.replay.seconds} s (${r.replay.rps} req/s)` : '—'),
+  );
   const s = r.startToHealth;
-  add(`product start → first /health 200, PostgreSQL (median of ${s.ms.length})`, `**${s.median.toFixed(0)} ms** (min ${s.min.toFixed(0)}, max ${s.max.toFixed(0)}; ${s.ms.map((x) => x.toFixed(0)).join(', ')})`);
+  add(
+    `product start → first /health 200, PostgreSQL (median of ${s.ms.length})`,
+    `**${s.median.toFixed(0)} ms** (min ${s.min.toFixed(0)}, max ${s.max.toFixed(0)}; ${s.ms.map((x) => x.toFixed(0)).join(', ')})`,
+  );
   if (r.million) {
     const m = r.million;
-    const cell = (x) => (x ? `**${ms(x.p99_ms)} ms** (p50 ${ms(x.p50_ms)} ms, ${x.rps.toFixed(0)} rps${x.non2xx || x.errors ? `, ${x.non2xx} non-2xx, ${x.errors} errors` : ''})` : '—');
+    const cell = (x) =>
+      x
+        ? `**${ms(x.p99_ms)} ms** (p50 ${ms(x.p50_ms)} ms, ${x.rps.toFixed(0)} rps${x.non2xx || x.errors ? `, ${x.non2xx} non-2xx, ${x.errors} errors` : ''})`
+        : '—';
     add(`list \`GET /api/v1/actions\` p99, 1 connection, ${m.rows} actions`, cell(m.list));
     add(`selective search \`?q=${SEARCH_WORD}\` p99, 1 connection, ${m.rows} actions`, cell(m.search));
-    add(`${m.database}`, `${m.reused ? 'reused' : `seeded in ${m.seedSeconds} s`}, ${m.size}; ${SEARCH_WORD} in ${m.searchMatches?.all} actions (${m.searchMatches?.visible} not closed)` +
-      (m.probes.length ? `; ${m.probes.map((p) => p.replace(/^# /, '')).join('; ')}` : ''));
+    add(
+      `${m.database}`,
+      `${m.reused ? 'reused' : `seeded in ${m.seedSeconds} s`}, ${m.size}; ${SEARCH_WORD} in ${m.searchMatches?.all} actions (${m.searchMatches?.visible} not closed)` +
+        (m.probes.length ? `; ${m.probes.map((p) => p.replace(/^# /, '')).join('; ')}` : ''),
+    );
   } else {
     add('1M-action p99', 'skipped (--no-million)');
   }
   const p = r.phases;
-  add('time', `${(p.total_s / 60).toFixed(1)} min (tools ${p.tools_s} s, build ${p.build_s} s, seed ${p.seed_limit_s} s, replay ${p.replay_s} s, loads ${p.load_s} s, starts ${p.starts_s} s` +
-    `${p.prepare_large_s !== undefined ? `, large database ${p.prepare_large_s} s, its loads ${p.load_large_s} s` : ''})`);
+  add(
+    'time',
+    `${(p.total_s / 60).toFixed(1)} min (tools ${p.tools_s} s, build ${p.build_s} s, seed ${p.seed_limit_s} s, replay ${p.replay_s} s, loads ${p.load_s} s, starts ${p.starts_s} s` +
+      `${p.prepare_large_s !== undefined ? `, large database ${p.prepare_large_s} s, its loads ${p.load_large_s} s` : ''})`,
+  );
   return [`## bench:limit — ${r.startedAt}`, '', '| measure | value |', '|---|---|', ...rows].join('\n');
 }

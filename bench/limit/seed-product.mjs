@@ -150,7 +150,10 @@ async function wordCounts(c) {
 export async function prepareLargeDatabase({ adminUrl, database, rows, expected, reseed, migrate, log }) {
   const url = withDatabase(adminUrl, database);
   const started = performance.now();
-  const exists = await withClient(adminUrl, async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount === 1);
+  const exists = await withClient(
+    adminUrl,
+    async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount === 1,
+  );
   if (exists && !reseed) {
     const why = await reusable(adminUrl, database, url, rows, expected);
     if (why === true) {
@@ -166,7 +169,9 @@ export async function prepareLargeDatabase({ adminUrl, database, rows, expected,
 
 async function recorded(adminUrl, database) {
   return withClient(adminUrl, async (c) => {
-    const { rows } = await c.query(`SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = $1`, [database]);
+    const { rows } = await c.query(`SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = $1`, [
+      database,
+    ]);
     try {
       return JSON.parse(rows[0]?.comment ?? 'null');
     } catch {
@@ -237,7 +242,10 @@ async function seed(adminUrl, database, url, rows, expected, migrate, log) {
     // Every action_id comes from actions itself, so the per-row foreign-key check
     // proves nothing; replica mode skips it (superuser only; else it is just slower).
     const events = async (c, lo, hi) => {
-      const skipped = await c.query(`SET session_replication_role = replica`).then(() => true, () => false);
+      const skipped = await c.query(`SET session_replication_role = replica`).then(
+        () => true,
+        () => false,
+      );
       try {
         await c.query(INSERT_CREATED_EVENTS, [lo, hi]);
       } finally {
@@ -251,14 +259,17 @@ async function seed(adminUrl, database, url, rows, expected, migrate, log) {
 
     t = performance.now();
     // Both sessions take from one queue, the GIN indexes (the longest) first.
-    const queue = tables.flatMap((table) => indexes[table]).sort((x, y) => Number(/USING gin/.test(y.definition)) - Number(/USING gin/.test(x.definition)));
+    const queue = tables
+      .flatMap((table) => indexes[table])
+      .sort((x, y) => Number(/USING gin/.test(y.definition)) - Number(/USING gin/.test(x.definition)));
     const drain = async (c) => {
       for (let index = queue.shift(); index; index = queue.shift()) await c.query(index.definition);
     };
     await Promise.all([drain(a), drain(b)]);
     for (const table of tables) {
       const rebuilt = (await a.query(SECONDARY_INDEXES, [table])).rows;
-      if (JSON.stringify(rebuilt) !== JSON.stringify(indexes[table])) throw new Error(`${database}: re-created indexes of ${table} differ from the migrated schema`);
+      if (JSON.stringify(rebuilt) !== JSON.stringify(indexes[table]))
+        throw new Error(`${database}: re-created indexes of ${table} differ from the migrated schema`);
     }
     log(`${database}: ${tables.map((x) => indexes[x].length).reduce((s, n) => s + n, 0)} indexes re-created in ${lap(t)} s`);
 

@@ -9,7 +9,12 @@ import { json } from '../../lib/operation/results';
 const commaList = <T extends readonly [string, ...string[]]>(values: T) =>
   z
     .string()
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(values)).min(1, `one or more of ${values.join(', ')}`))
     .meta({ description: `comma-separated: ${values.join(', ')}` });
 
@@ -25,7 +30,10 @@ const spec = {
     component: text({ min: 1, max: LIMITS.component }).optional(),
     tag: tag.optional(),
     q: text({ max: 500 }).optional().meta({ description: 'web-search syntax: words ANDed, "phrases", -excluded' }),
-    include_closed: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+    include_closed: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     // A cursor is only ever one this API issued: checked in full here, so that no
     // value the database would refuse (a 30th of February) reaches it.

@@ -15,7 +15,11 @@ const spec = {
   minRole: 'viewer',
   params: z.strictObject({ id: ActionId }),
   headers: z.object({ range: z.string().optional(), 'if-range': z.string().optional() }),
-  success: { status: 200, description: 'The bytes, as an attachment', headers: ['content-disposition', 'content-length', 'etag', 'accept-ranges'] },
+  success: {
+    status: 200,
+    description: 'The bytes, as an attachment',
+    headers: ['content-disposition', 'content-length', 'etag', 'accept-ranges'],
+  },
   alternatives: [
     { status: 206, description: 'The requested range', headers: ['content-range'] },
     { status: 302, description: 'A presigned URL to download from (EVIDENCE_PRESIGN_DOWNLOADS)', headers: ['location'] },
@@ -29,7 +33,11 @@ export default operation(spec, async ({ db, store, config, log, params, headers:
   const disposition = attachment(evidence.filename);
 
   if (config.EVIDENCE_PRESIGN_DOWNLOADS && store.presigner) {
-    const signed = await store.presigner.download(evidence.storageKey, { contentDisposition: disposition, contentType: evidence.contentType }, config.EVIDENCE_PRESIGN_TTL_S);
+    const signed = await store.presigner.download(
+      evidence.storageKey,
+      { contentDisposition: disposition, contentType: evidence.contentType },
+      config.EVIDENCE_PRESIGN_TTL_S,
+    );
     return { statusCode: 302, headers: { location: signed.url, 'cache-control': 'no-store' }, body: '', isBase64Encoded: false };
   }
 
@@ -67,12 +75,20 @@ export default operation(spec, async ({ db, store, config, log, params, headers:
 function attachment(filename: string): string {
   // The library's own fallback is ISO-8859-1 (raw `é` bytes in the header): make it ASCII,
   // accents dropped and anything else outside printable ASCII replaced.
-  const fallback = filename.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^\x20-\x7e]/gu, '_');
+  const fallback = filename
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^\x20-\x7e]/gu, '_');
   return contentDisposition(filename, { type: 'attachment', fallback });
 }
 
 /** One byte range, or undefined for the whole file (no Range, several ranges, a stale If-Range, or a malformed header). */
-function requestedRange(evidence: EvidenceRecord, header: string | undefined, ifRange: string | undefined, etag: string): ByteRange | 'unsatisfiable' | undefined {
+function requestedRange(
+  evidence: EvidenceRecord,
+  header: string | undefined,
+  ifRange: string | undefined,
+  etag: string,
+): ByteRange | 'unsatisfiable' | undefined {
   if (!header) return undefined;
   if (ifRange !== undefined && ifRange !== etag) return undefined;
   const ranges = parseRange(evidence.sizeBytes, header, { combine: true });

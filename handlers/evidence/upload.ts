@@ -17,7 +17,11 @@ const spec = {
   query: z.strictObject({ filename: z.string().optional() }),
   headers: z.object({
     'content-type': z.string().optional(),
-    'content-length': z.string().regex(/^\d{1,16}$/, 'must be a byte count').transform(Number).optional(),
+    'content-length': z
+      .string()
+      .regex(/^\d{1,16}$/, 'must be a byte count')
+      .transform(Number)
+      .optional(),
   }),
   streamBody: true,
   success: { status: 201, description: 'The stored files', schema: EvidenceList },
@@ -54,7 +58,11 @@ export default operation(spec, async ({ db, store, config, params, query, header
   try {
     items = await insertEvidence(db, params.id, files, identity);
   } finally {
-    if (items === undefined) await deleteObjects(store, files.map((f) => f.key));
+    if (items === undefined)
+      await deleteObjects(
+        store,
+        files.map((f) => f.key),
+      );
   }
   if (items === undefined) throw new HttpProblem('not-found', `Action ${params.id} does not exist.`);
   return json(201, { items });

@@ -6,12 +6,18 @@
 // audit event in a data-modifying CTE, so a change and its history commit
 // together.
 import type { z } from 'zod';
-import type { Action as ActionSchema, ActionWithEvidence as ActionWithEvidenceSchema, Deletion, HistoryEvent } from '../domain/action-schema';
+import type {
+  Action as ActionSchema,
+  ActionWithEvidence as ActionWithEvidenceSchema,
+  Deletion,
+  HistoryEvent,
+} from '../domain/action-schema';
 import type { Evidence as EvidenceSchema } from '../domain/action-schema';
 import type { Identity } from '../domain/roles';
 import { allowedSources, decideTransition, isFinished, type Priority, type Status } from '../domain/lifecycle';
 import type { Database, Queryable, Statement } from './database';
 import { encodeCursor, type ListPosition } from './cursor';
+import { apiTimestamp } from './timestamps';
 
 export type Action = z.output<typeof ActionSchema>;
 export type ActionWithEvidence = z.output<typeof ActionWithEvidenceSchema>;
@@ -97,43 +103,33 @@ export async function createAction(db: Queryable, input: NewAction, who: Identit
 
 const GET: Statement = {
   name: 'actions_get',
-  // One row per evidence file (or one with e_id null): no JSON is built in the database.
+  // The evidence as one JSON column, as the limit server does: with 7 more columns
+  // per row, pg's per-column work cost more than decoding an empty array.
   text: `
-SELECT ${A_COLUMNS}, e.id AS e_id, e.filename AS e_filename, e.content_type AS e_content_type,
-       e.size_bytes AS e_size_bytes, e.sha256 AS e_sha256, e.uploaded_by AS e_uploaded_by, e.uploaded_at AS e_uploaded_at
-FROM actions a LEFT JOIN evidence e ON e.action_id = a.id
-WHERE a.id = $1
-ORDER BY e.id`,
+SELECT ${A_COLUMNS},
+  (SELECT json_agg(json_build_object('id', e.id, 'filename', e.filename, 'content_type', e.content_type,
+     'size_bytes', e.size_bytes, 'sha256', e.sha256, 'uploaded_by', e.uploaded_by, 'uploaded_at', e.uploaded_at) ORDER BY e.id)
+   FROM evidence e WHERE e.action_id = a.id) AS evidence
+FROM actions a WHERE a.id = $1`,
 };
 
-type GetRow = ActionRow & {
-  e_id: number | null;
-  e_filename: string;
-  e_content_type: string;
-  e_size_bytes: number;
-  e_sha256: string;
-  e_uploaded_by: string;
-  e_uploaded_at: string;
-};
+type EvidenceJson = Omit<Evidence, 'action_id'>;
 
 export async function getAction(db: Queryable, id: number): Promise<ActionWithEvidence | undefined> {
-  const { rows } = await db.query<GetRow>(GET, [id]);
-  if (rows.length === 0) return undefined;
-  const evidence: Evidence[] = [];
-  for (const r of rows) {
-    if (r.e_id === null) continue;
-    evidence.push({
-      id: r.e_id,
-      action_id: r.id,
-      filename: r.e_filename,
-      content_type: r.e_content_type,
-      size_bytes: r.e_size_bytes,
-      sha256: r.e_sha256,
-      uploaded_by: r.e_uploaded_by,
-      uploaded_at: r.e_uploaded_at,
-    });
-  }
-  return { ...actionOf(rows[0]!), evidence };
+  const { rows } = await db.query<ActionRow & { evidence: EvidenceJson[] | null }>(GET, [id]);
+  const row = rows[0];
+  if (!row) return undefined;
+  const evidence: Evidence[] = (row.evidence ?? []).map((e) => ({
+    id: e.id,
+    action_id: row.id,
+    filename: e.filename,
+    content_type: e.content_type,
+    size_bytes: e.size_bytes,
+    sha256: e.sha256,
+    uploaded_by: e.uploaded_by,
+    uploaded_at: apiTimestamp(e.uploaded_at),
+  }));
+  return { ...actionOf(row), evidence };
 }
 
 export interface ActionFilter {
@@ -259,7 +255,13 @@ SELECT * FROM a`,
 }
 
 /** Applies an edit under a row lock; only fields that really change are written and recorded. */
-export async function updateAction(db: Database, id: number, edit: ActionEdit, who: Identity, expectedVersion?: number): Promise<WriteOutcome> {
+export async function updateAction(
+  db: Database,
+  id: number,
+  edit: ActionEdit,
+  who: Identity,
+  expectedVersion?: number,
+): Promise<WriteOutcome> {
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<ActionRow>(LOCK_FOR_EDIT, [id]);
     const current = rows[0];
@@ -322,7 +324,13 @@ SELECT ${ACTION_COLUMNS} FROM a`,
 
 const STATE: Statement = { name: 'actions_state', text: 'SELECT status, version FROM actions WHERE id = $1' };
 
-export async function changeStatus(db: Queryable, id: number, change: StatusChange, who: Identity, expectedVersion?: number): Promise<WriteOutcome> {
+export async function changeStatus(
+  db: Queryable,
+  id: number,
+  change: StatusChange,
+  who: Identity,
+  expectedVersion?: number,
+): Promise<WriteOutcome> {
   const notes = change.resolutionNotes || undefined;
   const sources = allowedSources(change.to, who.role, notes !== undefined);
   if (sources.length > 0) {

@@ -19,7 +19,13 @@ export function decodeCursor(text: string): ListPosition | undefined {
   if (!/^[A-Za-z0-9_-]{1,200}$/.test(text)) return undefined;
   const [priority, updatedAt, id, extra] = Buffer.from(text, 'base64url').toString('utf8').split('|');
   if (extra !== undefined || !priority || !updatedAt || !id) return undefined;
-  if (!(PRIORITIES as readonly string[]).includes(priority) || !ISO_MS.test(updatedAt) || !/^[1-9]\d{0,15}$/.test(id) || Number(id) > Number.MAX_SAFE_INTEGER) return undefined;
+  if (
+    !(PRIORITIES as readonly string[]).includes(priority) ||
+    !ISO_MS.test(updatedAt) ||
+    !/^[1-9]\d{0,15}$/.test(id) ||
+    Number(id) > Number.MAX_SAFE_INTEGER
+  )
+    return undefined;
   // Only a real instant the API could have written: Date.parse rolls 02-30 over to
   // March and takes year 0, both of which PostgreSQL refuses (22008).
   const instant = new Date(updatedAt);

@@ -95,7 +95,12 @@ export function openPostgres(url: string, cfg: PostgresOptions, logger: Logger):
   // Without a listener, an idle client's error (database restarted) kills the process.
   pool.on('error', (err) => logger.warn({ err }, 'idle database connection lost'));
 
-  const run = async <R>(client: pg.Pool | pg.PoolClient, statement: string | Statement, params?: readonly unknown[], timeoutMs?: number) => {
+  const run = async <R>(
+    client: pg.Pool | pg.PoolClient,
+    statement: string | Statement,
+    params?: readonly unknown[],
+    timeoutMs?: number,
+  ) => {
     const config: pg.QueryConfig & { query_timeout?: number } =
       typeof statement === 'string' ? { text: statement } : { text: statement.text, ...(statement.name ? { name: statement.name } : {}) };
     if (params) config.values = params as unknown[];
@@ -215,5 +220,6 @@ await (await PGlite.create(dir, { startParams: JSON.parse(params) })).close();`;
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const status = await new Promise<number | null>((done, fail) => child.once('error', fail).once('close', done));
-  if (status !== 0) throw new Error(`initialising the embedded database in ${dataDir} failed (exit ${status}): ${stderr.trim().split('\n').pop()}`);
+  if (status !== 0)
+    throw new Error(`initialising the embedded database in ${dataDir} failed (exit ${status}): ${stderr.trim().split('\n').pop()}`);
 }

@@ -35,10 +35,29 @@ export class DataRejected extends Error implements CarriesProblem {
 // out of memory, disk full); 57P01-03 shutdown and start-up; 40001/40P01 a conflict
 // with a concurrent transaction that a retry resolves.
 const UNAVAILABLE_CODES = /^(08...|53...|57P0[1-3]|40001|40P01)$/;
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 // node-postgres says these in words only.
-const DRIVER_MESSAGES =
-  /Connection terminated|timeout exceeded when trying to connect|Query read timeout|not queryable|Cannot use a pool after calling end|connection is insecure|the database system is (starting up|shutting down)/i;
+const DRIVER_MESSAGES = new RegExp(
+  [
+    'Connection terminated',
+    'timeout exceeded when trying to connect',
+    'Query read timeout',
+    'not queryable',
+    'Cannot use a pool after calling end',
+    'connection is insecure',
+    'the database system is (starting up|shutting down)',
+  ].join('|'),
+  'i',
+);
 
 /** The error to throw for a failure of the engine: classified when it means something for the client. */
 export function classifyDatabaseError(error: unknown): unknown {
@@ -47,7 +66,10 @@ export function classifyDatabaseError(error: unknown): unknown {
   const code = typeof e?.code === 'string' ? e.code : undefined;
   if (code === '57014') return new DatabaseUnavailable('The database did not answer in time; try again shortly.', { cause: error });
   if (code?.startsWith('22') && code.length === 5) return new DataRejected(code, typeof e?.routine === 'string' ? e.routine : undefined);
-  if ((code && (UNAVAILABLE_CODES.test(code) || NETWORK_CODES.has(code))) || (typeof e?.message === 'string' && DRIVER_MESSAGES.test(e.message))) {
+  if (
+    (code && (UNAVAILABLE_CODES.test(code) || NETWORK_CODES.has(code))) ||
+    (typeof e?.message === 'string' && DRIVER_MESSAGES.test(e.message))
+  ) {
     return new DatabaseUnavailable('The database is unavailable; try again shortly.', { cause: error });
   }
   return error;

@@ -26,7 +26,8 @@ export interface EvidenceRecord {
 }
 
 /** The evidence summary an event keeps: enough to know what was added or removed. */
-const EVENT_SUMMARY = (e: string) => `jsonb_build_object('id', ${e}.id, 'filename', ${e}.filename, 'size_bytes', ${e}.size_bytes, 'sha256', ${e}.sha256)`;
+const EVENT_SUMMARY = (e: string) =>
+  `jsonb_build_object('id', ${e}.id, 'filename', ${e}.filename, 'size_bytes', ${e}.size_bytes, 'sha256', ${e}.sha256)`;
 
 const EVIDENCE_COLUMNS = 'id, action_id, filename, content_type, size_bytes, sha256, uploaded_by, uploaded_at';
 
@@ -51,11 +52,18 @@ WITH a AS (
   SELECT e.action_id, $3, $4, 'evidence_added', jsonb_build_object('evidence', jsonb_build_array(NULL, ${EVENT_SUMMARY('e')}))
   FROM e ORDER BY e.id
 )
-SELECT ${EVIDENCE_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')} FROM e ORDER BY e.id`,
+SELECT ${EVIDENCE_COLUMNS.split(', ')
+    .map((c) => `e.${c}`)
+    .join(', ')} FROM e ORDER BY e.id`,
 };
 
 /** Records stored files on an action; undefined when the action does not exist (the caller then deletes the objects). */
-export async function insertEvidence(db: Queryable, actionId: number, files: readonly StoredFile[], who: Identity): Promise<Evidence[] | undefined> {
+export async function insertEvidence(
+  db: Queryable,
+  actionId: number,
+  files: readonly StoredFile[],
+  who: Identity,
+): Promise<Evidence[] | undefined> {
   const payload = files.map((f) => ({
     filename: f.filename,
     content_type: f.contentType,
@@ -88,7 +96,9 @@ export async function actionExists(db: Queryable, actionId: number): Promise<boo
 
 const LIST: Statement = {
   name: 'evidence_list',
-  text: `SELECT a.id AS found, ${EVIDENCE_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')}
+  text: `SELECT a.id AS found, ${EVIDENCE_COLUMNS.split(', ')
+    .map((c) => `e.${c}`)
+    .join(', ')}
 FROM actions a LEFT JOIN evidence e ON e.action_id = a.id WHERE a.id = $1 ORDER BY e.id`,
 };
 
@@ -171,7 +181,17 @@ export async function createUpload(db: Queryable, upload: Omit<PendingUpload, 'e
     `INSERT INTO evidence_uploads (id, action_id, filename, content_type, size_bytes, sha256, storage_key, created_by, expires_at)
      SELECT $1, a.id, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9) FROM actions a WHERE a.id = $2
      RETURNING id`,
-    [upload.id, upload.actionId, upload.filename, upload.contentType, upload.sizeBytes, upload.sha256, upload.storageKey, upload.createdBy, ttlSeconds],
+    [
+      upload.id,
+      upload.actionId,
+      upload.filename,
+      upload.contentType,
+      upload.sizeBytes,
+      upload.sha256,
+      upload.storageKey,
+      upload.createdBy,
+      ttlSeconds,
+    ],
   );
   return rows.length > 0;
 }
@@ -188,18 +208,31 @@ interface UploadRow {
   expired: boolean;
 }
 
-const UPLOAD_COLUMNS = `id, action_id::text, filename, content_type, size_bytes::text, sha256, storage_key, created_by, expires_at < now() AS expired`;
+const UPLOAD_COLUMNS = `id, action_id::text, filename, content_type, size_bytes::text, sha256, storage_key, created_by,
+  expires_at < now() AS expired`;
 
-const toUpload = (r: UploadRow): PendingUpload => ({ id: r.id, ...fileOf(r), sha256: r.sha256, createdBy: r.created_by, expired: r.expired });
+const toUpload = (r: UploadRow): PendingUpload => ({
+  id: r.id,
+  ...fileOf(r),
+  sha256: r.sha256,
+  createdBy: r.created_by,
+  expired: r.expired,
+});
 
 export async function findUpload(db: Queryable, id: string, actionId: number): Promise<PendingUpload | undefined> {
-  const { rows } = await db.query<UploadRow>(`SELECT ${UPLOAD_COLUMNS} FROM evidence_uploads WHERE id = $1 AND action_id = $2`, [id, actionId]);
+  const { rows } = await db.query<UploadRow>(`SELECT ${UPLOAD_COLUMNS} FROM evidence_uploads WHERE id = $1 AND action_id = $2`, [
+    id,
+    actionId,
+  ]);
   return rows[0] && toUpload(rows[0]);
 }
 
 /** Removes a pending upload and returns it; of two concurrent completions only one gets it. */
 export async function takeUpload(db: Queryable, id: string, actionId: number): Promise<PendingUpload | undefined> {
-  const { rows } = await db.query<UploadRow>(`DELETE FROM evidence_uploads WHERE id = $1 AND action_id = $2 RETURNING ${UPLOAD_COLUMNS}`, [id, actionId]);
+  const { rows } = await db.query<UploadRow>(`DELETE FROM evidence_uploads WHERE id = $1 AND action_id = $2 RETURNING ${UPLOAD_COLUMNS}`, [
+    id,
+    actionId,
+  ]);
   return rows[0] && toUpload(rows[0]);
 }
 

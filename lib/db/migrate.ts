@@ -49,21 +49,24 @@ interface Applied {
 export async function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
   const done: number[] = [];
   for (const migration of migrations) {
-    const appliedNow = await db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
-      await tx.exec(LEDGER);
-      const applied = await appliedMigrations(tx);
-      verify(applied, migrations);
-      if (applied.some((a) => a.id === migration.id)) return false;
-      await tx.exec(migration.sql);
-      await tx.query('INSERT INTO schema_migrations (id, name, checksum) VALUES ($1, $2, $3)', [
-        migration.id,
-        migration.name,
-        checksum(migration.sql),
-      ]);
-      return true;
-      // A migration may rewrite a large table: no statement timeout, no client-side bound.
-    }, { timeoutMs: 0 });
+    const appliedNow = await db.transaction(
+      async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
+        await tx.exec(LEDGER);
+        const applied = await appliedMigrations(tx);
+        verify(applied, migrations);
+        if (applied.some((a) => a.id === migration.id)) return false;
+        await tx.exec(migration.sql);
+        await tx.query('INSERT INTO schema_migrations (id, name, checksum) VALUES ($1, $2, $3)', [
+          migration.id,
+          migration.name,
+          checksum(migration.sql),
+        ]);
+        return true;
+        // A migration may rewrite a large table: no statement timeout, no client-side bound.
+      },
+      { timeoutMs: 0 },
+    );
     if (appliedNow) done.push(migration.id);
   }
   return done;

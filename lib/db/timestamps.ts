@@ -3,12 +3,15 @@
 // PostgreSQL sends ("2026-12-01 19:52:50.12+00" in a UTC session) converts by
 // slicing, without building a Date per value (pg's Date parsing was ~12% of a
 // bare server's CPU on the list; PLATFORM.md).
-const PG_TIMESTAMPTZ = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?([+-])(\d\d)(?::?(\d\d))?(?::?(\d\d))?$/;
+// Also the form PostgreSQL writes inside JSON ("2026-12-01T19:52:50.12+00:00").
+const PG_TIMESTAMPTZ = /^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?([+-])(\d\d)(?::?(\d\d))?(?::?(\d\d))?$/;
 
 export function apiTimestamp(text: string): string {
-  // The common case: a UTC session, so the offset is +00.
-  if (text.length >= 22 && text.endsWith('+00') && text.charCodeAt(10) === 32) {
-    const fraction = text.length === 22 ? '000' : (text.slice(20, text.length - 3) + '00').slice(0, 3);
+  // The common case: a UTC session, so the offset is +00 (+00:00 in JSON).
+  const offset = text.endsWith('+00') ? 3 : text.endsWith('+00:00') ? 6 : 0;
+  if (offset > 0 && text.length >= 19 + offset) {
+    const end = text.length - offset;
+    const fraction = end === 19 ? '000' : (text.slice(20, end) + '00').slice(0, 3);
     return `${text.slice(0, 10)}T${text.slice(11, 19)}.${fraction}Z`;
   }
   const m = PG_TIMESTAMPTZ.exec(text);

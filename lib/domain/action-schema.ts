@@ -45,7 +45,6 @@ function clearable(rule: TextRule) {
   return z.union([z.null(), text(rule)]).transform((v) => (v === '' ? null : v));
 }
 
-
 export const tag = text({ min: 1, max: LIMITS.tag })
   .transform((v) => v.toLowerCase())
   .refine((v) => TAG.test(v), 'letters, digits and . _ : / + - only, starting with a letter or digit');

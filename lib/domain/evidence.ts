@@ -8,6 +8,7 @@ export const FILENAME_MAX = 255;
 export const FILES_PER_UPLOAD = 20;
 
 // Any C0/C1 control (tab and line breaks included): a filename is one line.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
 
 export type FilenameVerdict = { ok: true; filename: string } | { ok: false; message: string };

@@ -13,6 +13,7 @@ export const LIMITS = {
 
 // C0/C1 controls other than tab and newline; NUL in particular, which
 // PostgreSQL text cannot hold.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 export const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/u;
 export const LINE_BREAK = /[\r\n\u2028\u2029]/u;
 export const TAG = /^[\p{L}\p{N}][\p{L}\p{N}._:/+-]*$/u;

@@ -27,8 +27,7 @@ export const TRANSITIONS: readonly TransitionRule[] = [
 ];
 
 export type TransitionVerdict =
-  | { ok: true; rule: TransitionRule }
-  | { ok: false; reason: 'invalid_transition' | 'forbidden' | 'notes_required'; rule?: TransitionRule };
+  { ok: true; rule: TransitionRule } | { ok: false; reason: 'invalid_transition' | 'forbidden' | 'notes_required'; rule?: TransitionRule };
 
 /** Decides one transition. The same status is never a transition. */
 export function decideTransition(from: Status, to: Status, role: Role, hasNotes: boolean): TransitionVerdict {

@@ -58,9 +58,10 @@ export function writeResult(res: ServerResponse, result: ALBResult, extraHeaders
     pipeline(stream, res).catch(() => res.destroy());
     return;
   }
-  const body = result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : undefined;
+  // A text body is written as it is (Node encodes it once, into the socket write).
+  const body = !result.body ? undefined : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
   const withBody = body !== undefined && result.statusCode !== 204 && result.statusCode !== 304;
-  if (withBody) headers['content-length'] = String(body.length);
+  if (withBody) headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.length);
   res.writeHead(result.statusCode, headers);
   res.end(withBody ? body : undefined);
 }

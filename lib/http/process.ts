@@ -4,7 +4,7 @@
 // - SIGTERM / SIGINT: drain (ECS has already deregistered the task) and exit 0.
 // - An error that escapes every handler (an uncaught exception or unhandled
 //   rejection): the process is in a state nobody knows, so it is not kept. The
-//   error is logged with the request it came from (and those in flight), /health
+//   error is logged with the requests in flight (id, route, user), /health
 //   answers 503, the server drains what is in flight, and the process exits 1 so
 //   that the orchestrator replaces it.
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,6 @@ import { ConfigError, loadConfig, type Config } from '../config';
 import { migrate } from '../db/migrate';
 import { createLogger, type Logger } from '../log';
 import type { Operation } from '../operation/operation';
-import { requestScope } from '../operation/request-context';
 import { openRuntime, type Runtime } from '../runtime';
 import { createApp } from './router';
 import { createHttpServer, type HttpServer } from './server';
@@ -64,7 +63,17 @@ export async function runServerProcess(options: ServerProcessOptions): Promise<v
   installExitPolicy({ http, runtime, logger, shutdownMs: config.SHUTDOWN_TIMEOUT_MS });
 }
 
-function installExitPolicy({ http, runtime, logger, shutdownMs }: { http: HttpServer; runtime: Runtime; logger: Logger; shutdownMs: number }) {
+function installExitPolicy({
+  http,
+  runtime,
+  logger,
+  shutdownMs,
+}: {
+  http: HttpServer;
+  runtime: Runtime;
+  logger: Logger;
+  shutdownMs: number;
+}) {
   let stopping = false;
   let exitCode = 0;
   const stop = async (code: number) => {
@@ -90,7 +99,7 @@ function installExitPolicy({ http, runtime, logger, shutdownMs }: { http: HttpSe
   process.on('uncaughtException', (err, origin) => {
     runtime.health.failed = true;
     logger.fatal(
-      { err, origin, request: requestScope.getStore(), in_flight: http.inFlight() },
+      { err, origin, in_flight: http.inFlight() },
       stopping ? 'error escaped every handler while stopping' : 'error escaped every handler; draining and exiting 1',
     );
     void stop(1);

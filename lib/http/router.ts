@@ -24,7 +24,14 @@ export interface Router {
 }
 
 const notFound = operation(
-  { method: 'GET', path: '(unrouted)', summary: 'No route', query: ANY_QUERY, success: { status: 404, description: 'never' }, problems: ['not-found'] },
+  {
+    method: 'GET',
+    path: '(unrouted)',
+    summary: 'No route',
+    query: ANY_QUERY,
+    success: { status: 404, description: 'never' },
+    problems: ['not-found'],
+  },
   async ({ event }) => {
     throw new HttpProblem('not-found', `Nothing at ${event.path}.`);
   },
@@ -41,7 +48,9 @@ const methodNotAllowed = operation(
     problems: ['method-not-allowed'],
   },
   async ({ event, params }) => {
-    throw new HttpProblem('method-not-allowed', `${event.httpMethod} is not supported on ${event.path}.`, { headers: { allow: params.allow } });
+    throw new HttpProblem('method-not-allowed', `${event.httpMethod} is not supported on ${event.path}.`, {
+      headers: { allow: params.allow },
+    });
   },
 );
 

@@ -7,7 +7,7 @@ import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Health } from '../health';
 import type { Logger } from '../log';
-import { requestScope, type RequestScope } from '../operation/request-context';
+import type { RequestScope } from '../operation/context';
 import { problemResult } from '../problems';
 import { splitTarget, toAlbEvent, writeResult } from './adapter';
 import type { Router } from './router';
@@ -58,7 +58,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         state.idleSince = performance.now();
       }
     });
-    requestScope.run(scope, () => handle(req, res, target)).catch((error: unknown) => {
+    handle(req, res, target, scope).catch((error: unknown) => {
       // Operations answer their own errors; this is a fault of the adapter itself.
       logger.error({ err: error }, 'adapter failure');
       if (!res.headersSent) writeResult(res, problemResult(error, { requestId: randomUUID(), instance: req.url ?? '/' }), drainHeaders());
@@ -66,10 +66,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     });
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse, target: ReturnType<typeof splitTarget>) {
+  async function handle(req: IncomingMessage, res: ServerResponse, target: ReturnType<typeof splitTarget>, scope: RequestScope) {
     const { handler, params } = app.match(req.method ?? 'GET', target.path);
     // The body stays in the socket: an operation that takes one reads it (bounded), an upload streams it.
-    const result = await handler(toAlbEvent(req, target), { requestBody: req, streamsResponses: true, pathParams: params });
+    const result = await handler(toAlbEvent(req, target), { requestBody: req, streamsResponses: true, pathParams: params, scope });
     // An answer given before the body was read (401, 413, 503): the client is told to
     // close, and the rest of its body is discarded for a moment so it can read the answer.
     const unread = !req.complete;

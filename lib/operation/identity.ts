@@ -3,7 +3,6 @@
 import { HttpProblem } from '../problems';
 import { atLeast, isRole, USER_NAME, type Role } from '../domain/roles';
 import type { OperationRequest } from './context';
-import { requestScope } from './request-context';
 
 export function identity(options: { minRole: Role }) {
   const before = (request: OperationRequest) => {
@@ -20,8 +19,7 @@ export function identity(options: { minRole: Role }) {
       throw new HttpProblem('unauthenticated', 'X-Role must be one of viewer, member, lead, admin.');
     }
     request.context.caller = { user, role };
-    const scope = requestScope.getStore();
-    if (scope) scope.user = user;
+    if (request.context.scope) request.context.scope.user = user;
     if (!atLeast(role, options.minRole)) {
       throw new HttpProblem('forbidden', `This operation needs the ${options.minRole} role or above.`);
     }

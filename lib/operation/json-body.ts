@@ -32,7 +32,9 @@ export function jsonBody(options: { maxBytes: number }) {
     const { event, context } = request;
     const contentType = event.headers?.['content-type'];
     if (contentType === undefined || !JSON_TYPE.test(contentType)) {
-      throw new HttpProblem('unsupported-media-type', 'Send the body as application/json.', { headers: { 'accept-post': 'application/json' } });
+      throw new HttpProblem('unsupported-media-type', 'Send the body as application/json.', {
+        headers: { 'accept-post': 'application/json' },
+      });
     }
     let bytes: Buffer;
     if (event.body) {

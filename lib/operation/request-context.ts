@@ -1,7 +1,6 @@
 // The one place that decides a request's id and writes its access line, for
 // every answer the service gives: operations, and the built-in answers of
 // lib/http (unrouted paths, static files), which are operations too.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ALBEvent } from 'aws-lambda';
@@ -31,21 +30,6 @@ export function lowerCaseHeaders(event: ALBEvent): void {
   }
 }
 
-/**
- * What is known of the request a piece of work belongs to. The container's
- * server opens a scope per request; this middleware and identity fill it in,
- * so that an error escaping every handler can still be logged with it.
- */
-export interface RequestScope {
-  method: string;
-  path: string;
-  request_id?: string;
-  route?: string;
-  user?: string;
-}
-
-export const requestScope = new AsyncLocalStorage<RequestScope>();
-
 export function requestContext(options: { route: string; logger: Logger }) {
   const begin = (request: OperationRequest) => {
     const { context, event } = request;
@@ -54,8 +38,9 @@ export function requestContext(options: { route: string; logger: Logger }) {
     context.requestId = requestIdFrom(event.headers?.['x-request-id']);
     // The request's own logger is made on first use: most requests only write their access line.
     let child: Logger | undefined;
-    context.log = () => (child ??= options.logger.child({ request_id: context.requestId, route: options.route, user: context.caller?.user }));
-    const scope = requestScope.getStore();
+    context.log = () =>
+      (child ??= options.logger.child({ request_id: context.requestId, route: options.route, user: context.caller?.user }));
+    const scope = context.scope;
     if (scope) {
       scope.request_id = context.requestId;
       scope.route = options.route;

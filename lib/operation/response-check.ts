@@ -23,7 +23,8 @@ export function responseMismatches(spec: OperationSpec, answer: Answer): string[
   if (/^application\/problem\+json/.test(answer.contentType ?? '')) {
     const declared = problemsOf(spec);
     // HEAD: no body to name the problem, so its status must be one of a declared problem.
-    if (!hasBody) return declared.some((slug) => PROBLEMS[slug].status === answer.status) ? [] : [`${where}, no declared problem has that status`];
+    if (!hasBody)
+      return declared.some((slug) => PROBLEMS[slug].status === answer.status) ? [] : [`${where}, no declared problem has that status`];
     const body = parse(answer.text);
     if (body === undefined) return [`${where} with a problem that is not JSON`];
     const parsed = Problem.safeParse(body);
@@ -40,7 +41,9 @@ export function responseMismatches(spec: OperationSpec, answer: Answer): string[
   const parsed = response.schema.safeParse(body);
   if (!parsed.success) return [`${where} with a body its schema refuses: ${parsed.error.message}`];
   // Response schemas do not transform, so anything that parsing dropped is a field the schema does not know.
-  return isDeepStrictEqual(parsed.data, body) ? [] : [`${where} with fields its schema does not declare: ${extraKeys(body, parsed.data).join(', ')}`];
+  return isDeepStrictEqual(parsed.data, body)
+    ? []
+    : [`${where} with fields its schema does not declare: ${extraKeys(body, parsed.data).join(', ')}`];
 }
 
 function parse(text: string): unknown {
@@ -55,6 +58,8 @@ function extraKeys(actual: unknown, declared: unknown, path = ''): string[] {
   if (Array.isArray(actual) && Array.isArray(declared)) return actual.flatMap((item, i) => extraKeys(item, declared[i], `${path}[${i}]`));
   if (!actual || typeof actual !== 'object' || !declared || typeof declared !== 'object') return [];
   return Object.keys(actual).flatMap((key) =>
-    key in declared ? extraKeys((actual as Record<string, unknown>)[key], (declared as Record<string, unknown>)[key], `${path}.${key}`) : [`${path}.${key}`],
+    key in declared
+      ? extraKeys((actual as Record<string, unknown>)[key], (declared as Record<string, unknown>)[key], `${path}.${key}`)
+      : [`${path}.${key}`],
   );
 }

@@ -110,7 +110,8 @@ export function openLocalStore(root: string): EvidenceStore {
       try {
         await unlink(path);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new StorageUnavailable('local evidence delete failed', { cause: error });
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+          throw new StorageUnavailable('local evidence delete failed', { cause: error });
       }
     },
 
@@ -131,7 +132,7 @@ function handled<T>(promise: Promise<T>): Promise<T> {
 }
 
 async function writeAll(file: FileHandle, chunk: Buffer): Promise<void> {
-  for (let at = 0; at < chunk.length; ) at += (await file.write(chunk, at)).bytesWritten;
+  for (let at = 0; at < chunk.length;) at += (await file.write(chunk, at)).bytesWritten;
 }
 
 /** The chunks joined into buffers of about `bytes` each (the last may be shorter): one write per buffer. */

@@ -42,7 +42,11 @@ export async function receiveMultipart(body: Readable, contentType: string, opti
   let parser: busboy.Busboy;
   try {
     // Browsers send filenames as raw UTF-8: decode them as such.
-    parser = busboy({ headers: { 'content-type': contentType }, defParamCharset: 'utf8', limits: { files: maxFiles, fields: 0, parts: maxFiles + 1 } });
+    parser = busboy({
+      headers: { 'content-type': contentType },
+      defParamCharset: 'utf8',
+      limits: { files: maxFiles, fields: 0, parts: maxFiles + 1 },
+    });
   } catch (cause) {
     throw new BadUpload(`the multipart body cannot be read: ${(cause as Error).message}`);
   }
@@ -90,7 +94,10 @@ export async function receiveMultipart(body: Readable, contentType: string, opti
     // A part still being stored will get no more bytes: stop it.
     for (const meter of inFlight) meter.destroy(new UploadBroken('the upload was abandoned'));
     await Promise.allSettled(work);
-    await deleteObjects(options.store, stored.filter(Boolean).map((f) => f.key));
+    await deleteObjects(
+      options.store,
+      stored.filter(Boolean).map((f) => f.key),
+    );
     throw failure;
   }
   return stored;
@@ -127,7 +134,8 @@ async function storeOne(
   inFlight.add(meter);
   meter.once('close', () => inFlight.delete(meter));
   source.on('error', (error) => {
-    if (!meter.destroyed) meter.destroy(error instanceof SourceError ? error : new UploadBroken('the upload stopped before the file ended'));
+    if (!meter.destroyed)
+      meter.destroy(error instanceof SourceError ? error : new UploadBroken('the upload stopped before the file ended'));
   });
   source.pipe(meter);
   const key = options.store.newKey();

@@ -106,7 +106,9 @@ export async function reconcile(db: Database, store: EvidenceStore, options: Rec
   // wrong bucket, prefix or DATA_DIR than a total loss: deleting every row (and
   // another environment's objects as orphans) is not something to do unasked.
   if (report.rows > 0 && report.missing.length === report.rows) {
-    report.refused = `none of the ${report.rows} evidence rows has its object in this ${store.kind} store: check the storage configuration; nothing was changed`;
+    report.refused =
+      `none of the ${report.rows} evidence rows has its object in this ${store.kind} store: ` +
+      'check the storage configuration; nothing was changed';
     return report;
   }
 

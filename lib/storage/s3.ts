@@ -64,7 +64,13 @@ export function openS3Store(options: S3StoreOptions): EvidenceStore {
 
   const presigner: Presigner = {
     async upload(key, meta, ttlSeconds) {
-      const command = new PutObjectCommand({ Bucket, Key: owned(key), ContentType: meta.contentType, ContentLength: meta.size, ...encryption });
+      const command = new PutObjectCommand({
+        Bucket,
+        Key: owned(key),
+        ContentType: meta.contentType,
+        ContentLength: meta.size,
+        ...encryption,
+      });
       const url = await getSignedUrl(client, command, {
         expiresIn: ttlSeconds,
         // Signed as headers, not query parameters: the browser must send them as they are.

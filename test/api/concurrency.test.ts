@@ -32,7 +32,9 @@ describe.each(ENGINES)('concurrency and paging on %s', (engine) => {
   it('records an unbroken from → to chain when transitions race', async () => {
     const action = await createAction(app);
     const targets = Array.from({ length: 24 }, (_, i) => ['in_progress', 'blocked', 'open'][i % 3]);
-    const replies = await Promise.all(targets.map((status) => app.call('POST', `/api/v1/actions/${action.id}/status`, { body: { status } })));
+    const replies = await Promise.all(
+      targets.map((status) => app.call('POST', `/api/v1/actions/${action.id}/status`, { body: { status } })),
+    );
     const won = replies.filter((r) => r.status === 200).length;
     expect(won).toBeGreaterThan(0);
     expect(replies.every((r) => r.status === 200 || r.status === 409)).toBe(true);
@@ -118,7 +120,11 @@ describe.each(ENGINES)('concurrency and paging on %s', (engine) => {
     const paged: number[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { items: { id: number }[]; next_cursor: string | null } } = await app.call('GET', `/api/v1/actions?component=${component}&limit=5${cursor ? `&cursor=${cursor}` : ''}`, { as: as.viewer });
+      const page: { body: { items: { id: number }[]; next_cursor: string | null } } = await app.call(
+        'GET',
+        `/api/v1/actions?component=${component}&limit=5${cursor ? `&cursor=${cursor}` : ''}`,
+        { as: as.viewer },
+      );
       paged.push(...page.body.items.map((a: { id: number }) => a.id));
       cursor = page.body.next_cursor;
     } while (cursor);

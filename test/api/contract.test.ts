@@ -20,9 +20,26 @@ import {
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 const ACTION_FIELDS = [
-  'id', 'key', 'title', 'description', 'priority', 'status', 'owner', 'component', 'tags', 'resolution_notes',
-  'created_by', 'created_at', 'updated_by', 'updated_at', 'resolved_by', 'resolved_at', 'closed_by', 'closed_at',
-  'version', 'evidence_count',
+  'id',
+  'key',
+  'title',
+  'description',
+  'priority',
+  'status',
+  'owner',
+  'component',
+  'tags',
+  'resolution_notes',
+  'created_by',
+  'created_at',
+  'updated_by',
+  'updated_at',
+  'resolved_by',
+  'resolved_at',
+  'closed_by',
+  'closed_at',
+  'version',
+  'evidence_count',
 ].sort();
 
 const EVENT_FIELDS = ['id', 'action_id', 'at', 'actor', 'role', 'kind', 'from_status', 'to_status', 'changes', 'note'].sort();
@@ -155,7 +172,9 @@ describe.each(ENGINES)('Actions API contract on %s', (engine) => {
     });
 
     it.each([null, ''])('stores description, owner and component given as %j as null', async (empty) => {
-      const res = await app.call('POST', '/api/v1/actions', { body: { title: 'Rotate', description: empty, owner: empty, component: empty } });
+      const res = await app.call('POST', '/api/v1/actions', {
+        body: { title: 'Rotate', description: empty, owner: empty, component: empty },
+      });
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({ description: null, owner: null, component: null });
     });
@@ -176,7 +195,10 @@ describe.each(ENGINES)('Actions API contract on %s', (engine) => {
 
     it('refuses a body that is not JSON with 415 and stores nothing', async () => {
       const before = await storedState(app);
-      expectProblem(await app.call('POST', '/api/v1/actions', { body: 'title=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415);
+      expectProblem(
+        await app.call('POST', '/api/v1/actions', { body: 'title=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+        415,
+      );
       expect(await storedState(app)).toEqual(before);
     });
   });
@@ -199,10 +221,13 @@ describe.each(ENGINES)('Actions API contract on %s', (engine) => {
       expect(problem.instance).toBe('/api/v1/actions/987654321');
     });
 
-    it.each(['abc', '0', '-1', '1.0', '1e0', '0x1', '01', '+1', '99999999999999999999'])('answers 404 for the invalid id %s', async (id) => {
-      await createAction(app);
-      expectProblem(await app.call('GET', `/api/v1/actions/${id}`, { as: as.viewer }), 404);
-    });
+    it.each(['abc', '0', '-1', '1.0', '1e0', '0x1', '01', '+1', '99999999999999999999'])(
+      'answers 404 for the invalid id %s',
+      async (id) => {
+        await createAction(app);
+        expectProblem(await app.call('GET', `/api/v1/actions/${id}`, { as: as.viewer }), 404);
+      },
+    );
 
     it('answers 404 once the action is deleted', async () => {
       const created = await createAction(app);
@@ -222,7 +247,14 @@ describe.each(ENGINES)('Actions API contract on %s', (engine) => {
       });
       expect(res.status).toBe(200);
       expect(res.headers.get('etag')).toBe('"2"');
-      expect(res.body).toMatchObject({ owner: 'alice', priority: 'critical', tags: ['prod', 'db'], version: 2, updated_by: 'lee', created_by: 'mia' });
+      expect(res.body).toMatchObject({
+        owner: 'alice',
+        priority: 'critical',
+        tags: ['prod', 'db'],
+        version: 2,
+        updated_by: 'lee',
+        created_by: 'mia',
+      });
       expect(res.body.updated_at >= created.updated_at).toBe(true);
       expect((await get(created.id)).body).toMatchObject({ owner: 'alice', version: 2 });
       const events = await history(created.id);
@@ -250,7 +282,9 @@ describe.each(ENGINES)('Actions API contract on %s', (engine) => {
 
     it.each([null, ''])('clears description, owner and component with %j', async (empty) => {
       const created = await createAction(app, { description: 'd', owner: 'bob', component: 'rds' });
-      const res = await app.call('PATCH', `/api/v1/actions/${created.id}`, { body: { description: empty, owner: empty, component: empty } });
+      const res = await app.call('PATCH', `/api/v1/actions/${created.id}`, {
+        body: { description: empty, owner: empty, component: empty },
+      });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ description: null, owner: null, component: null, version: 2 });
       expect((await history(created.id))[1].changes).toEqual({ description: ['d', null], owner: ['bob', null], component: ['rds', null] });
@@ -301,7 +335,10 @@ describe.each(ENGINES)('Actions API contract on %s', (engine) => {
     it('refuses a body that is not JSON with 415', async () => {
       const created = await createAction(app);
       const before = await storedState(app);
-      expectProblem(await app.call('PATCH', `/api/v1/actions/${created.id}`, { body: 'owner=alice', headers: { 'content-type': 'text/plain' } }), 415);
+      expectProblem(
+        await app.call('PATCH', `/api/v1/actions/${created.id}`, { body: 'owner=alice', headers: { 'content-type': 'text/plain' } }),
+        415,
+      );
       expect(await storedState(app)).toEqual(before);
     });
   });
@@ -356,7 +393,13 @@ describe.each(ENGINES)('Actions API contract on %s', (engine) => {
     it('resolving records the resolver and the trimmed notes', async () => {
       const action = await createAction(app);
       const res = await move(action.id, { status: 'resolved', resolution_notes: '  Rotated by hand  ' });
-      expect(res.body).toMatchObject({ status: 'resolved', resolution_notes: 'Rotated by hand', resolved_by: 'mia', closed_by: null, closed_at: null });
+      expect(res.body).toMatchObject({
+        status: 'resolved',
+        resolution_notes: 'Rotated by hand',
+        resolved_by: 'mia',
+        closed_by: null,
+        closed_at: null,
+      });
       expect(res.body.resolved_at).toMatch(ISO);
     });
 
@@ -381,7 +424,11 @@ describe.each(ENGINES)('Actions API contract on %s', (engine) => {
       const res = await move(action.id, { status: 'in_progress' });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ status: 'in_progress', resolution_notes: null, resolved_by: null, resolved_at: null });
-      expect((await history(action.id)).at(-1)).toMatchObject({ from_status: 'resolved', to_status: 'in_progress', changes: { resolution_notes: ['Rotated by hand', null] } });
+      expect((await history(action.id)).at(-1)).toMatchObject({
+        from_status: 'resolved',
+        to_status: 'in_progress',
+        changes: { resolution_notes: ['Rotated by hand', null] },
+      });
     });
 
     it('a lead reopens a closed action; notes and closing are cleared and stay in history', async () => {
@@ -443,12 +490,17 @@ describe.each(ENGINES)('Actions API contract on %s', (engine) => {
 
     it('refuses a body that is not JSON with 415', async () => {
       const action = await createAction(app);
-      expectProblem(await app.call('POST', `/api/v1/actions/${action.id}/status`, { body: 'status=closed', headers: { 'content-type': 'text/plain' } }), 415);
+      expectProblem(
+        await app.call('POST', `/api/v1/actions/${action.id}/status`, { body: 'status=closed', headers: { 'content-type': 'text/plain' } }),
+        415,
+      );
     });
 
     it('a closed action always has resolution notes', async () => {
       await createActionIn(app, 'closed');
-      const { rows } = await app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM actions WHERE status = 'closed' AND (resolution_notes IS NULL OR btrim(resolution_notes) = '')`);
+      const { rows } = await app.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM actions WHERE status = 'closed' AND (resolution_notes IS NULL OR btrim(resolution_notes) = '')`,
+      );
       expect(rows[0]!.n).toBe(0);
     });
   });
@@ -476,7 +528,14 @@ describe.each(ENGINES)('Actions API contract on %s', (engine) => {
         { kind: 'created', actor: 'mia', role: 'member', from_status: null, to_status: 'open', changes: null, note: null },
         { kind: 'updated', actor: 'lee', role: 'lead', from_status: null, to_status: null, changes: { owner: ['bob', 'alice'] } },
         { kind: 'status_changed', actor: 'mia', role: 'member', from_status: 'open', to_status: 'in_progress', changes: null },
-        { kind: 'status_changed', actor: 'ada', role: 'admin', from_status: 'in_progress', to_status: 'resolved', changes: { resolution_notes: [null, 'Done'] } },
+        {
+          kind: 'status_changed',
+          actor: 'ada',
+          role: 'admin',
+          from_status: 'in_progress',
+          to_status: 'resolved',
+          changes: { resolution_notes: [null, 'Done'] },
+        },
       ]);
     });
 
@@ -673,7 +732,8 @@ describe.each(ENGINES)('Actions API contract on %s', (engine) => {
     it('walks every action once through next_cursor, even while new actions arrive', async () => {
       const tag = uniqueWord('t');
       const created = [];
-      for (const priority of ['low', 'high', 'medium', 'critical', 'medium', 'high', 'low']) created.push(await createAction(app, { tags: [tag], priority }));
+      for (const priority of ['low', 'high', 'medium', 'critical', 'medium', 'high', 'low'])
+        created.push(await createAction(app, { tags: [tag], priority }));
       const everything = await listIds(`tag=${tag}&limit=200`);
       expect(everything).toHaveLength(7);
       const seen: number[] = [];
@@ -715,7 +775,10 @@ describe.each(ENGINES)('Actions API contract on %s', (engine) => {
       const before = await storedState(app);
       const res = await app.call(method, path, { as: as.admin });
       expectProblem(res, 405);
-      const allowed = res.headers.get('allow')!.split(',').map((m) => m.trim());
+      const allowed = res.headers
+        .get('allow')!
+        .split(',')
+        .map((m) => m.trim());
       expect(allowed.sort()).toEqual([...allow].sort());
       expect(await storedState(app)).toEqual(before);
     });
@@ -728,7 +791,14 @@ describe.each(ENGINES)('Actions API contract on %s', (engine) => {
 
     it('answers HEAD like GET, without a body', async () => {
       const action = await createAction(app);
-      for (const path of [`/api/v1/actions/${action.id}`, '/api/v1/actions', `/api/v1/actions/${action.id}/history`, '/api/v1/deletions', '/health', '/api/v1/openapi.json']) {
+      for (const path of [
+        `/api/v1/actions/${action.id}`,
+        '/api/v1/actions',
+        `/api/v1/actions/${action.id}/history`,
+        '/api/v1/deletions',
+        '/health',
+        '/api/v1/openapi.json',
+      ]) {
         const head = await app.call('HEAD', path, { as: as.viewer });
         const getRes = await app.call('GET', path, { as: as.viewer });
         expect(head.status, path).toBe(200);

@@ -9,7 +9,18 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLocalStore } from '../../lib/storage/local';
-import { as, createAction, ENGINES, expectProblem, startApp, storedState, type Caller, type Engine, type Reply, type TestApp } from '../support/app';
+import {
+  as,
+  createAction,
+  ENGINES,
+  expectProblem,
+  startApp,
+  storedState,
+  type Caller,
+  type Engine,
+  type Reply,
+  type TestApp,
+} from '../support/app';
 import { startS3, type RecordedRequest, type S3Fixture } from '../support/s3';
 
 // 10 MiB: above the S3 driver's 5 MiB part size, so a 9 MiB file goes multipart,
@@ -116,7 +127,11 @@ describe.each(COMBOS)('evidence on $engine with the $driver store', ({ engine, d
 
   /** A multipart upload through fetch with FormData. */
   async function uploadMultipart(actionId: number, parts: Part[], who: Caller | null = as.member) {
-    const res = await fetch(`${app.baseUrl}/api/v1/actions/${actionId}/evidence`, { method: 'POST', headers: identity(who), body: form(parts) });
+    const res = await fetch(`${app.baseUrl}/api/v1/actions/${actionId}/evidence`, {
+      method: 'POST',
+      headers: identity(who),
+      body: form(parts),
+    });
     return toReply(res);
   }
 
@@ -179,7 +194,11 @@ describe.each(COMBOS)('evidence on $engine with the $driver store', ({ engine, d
   }
 
   /** A raw upload: the body as it is, named with ?filename=. */
-  function uploadRaw(actionId: number, bytes: Buffer, options: { filename?: string; contentType?: string; as?: Caller | null; declaredLength?: number } = {}) {
+  function uploadRaw(
+    actionId: number,
+    bytes: Buffer,
+    options: { filename?: string; contentType?: string; as?: Caller | null; declaredLength?: number } = {},
+  ) {
     const query = options.filename === undefined ? '' : `?filename=${encodeURIComponent(options.filename)}`;
     return send('POST', `/api/v1/actions/${actionId}/evidence${query}`, {
       as: options.as,
@@ -211,7 +230,11 @@ describe.each(COMBOS)('evidence on $engine with the $driver store', ({ engine, d
       const action = await createAction(app);
       const parts: Part[] = [
         { name: 'rds-events.log', bytes: Buffer.from('2026-11-22T10:00:00Z rotation failed\n'.repeat(50)), type: 'text/plain' },
-        { name: 'plan.json', bytes: Buffer.from(JSON.stringify({ resource: 'aws_db_instance', change: 'update' })), type: 'application/json' },
+        {
+          name: 'plan.json',
+          bytes: Buffer.from(JSON.stringify({ resource: 'aws_db_instance', change: 'update' })),
+          type: 'application/json',
+        },
         { name: 'screenshot.png', bytes: randomBytes(20 * KiB), type: 'image/png' },
       ];
 
@@ -261,7 +284,9 @@ describe.each(COMBOS)('evidence on $engine with the $driver store', ({ engine, d
 
       // Assess
       expect(res.status, res.text).toBe(201);
-      expect(res.body.items).toEqual([expect.objectContaining({ filename, content_type: kept, size_bytes: bytes.length, sha256: sha256(bytes) })]);
+      expect(res.body.items).toEqual([
+        expect.objectContaining({ filename, content_type: kept, size_bytes: bytes.length, sha256: sha256(bytes) }),
+      ]);
       const downloaded = await download(res.body.items[0].id);
       expect(downloaded.headers.get('content-type')).toBe(kept);
       expect(downloaded.bytes.equals(bytes)).toBe(true);
@@ -286,7 +311,10 @@ describe.each(COMBOS)('evidence on $engine with the $driver store', ({ engine, d
       const before = await snapshot();
 
       // Act
-      const res = await uploadRaw(action.id, Buffer.from('a=1&b=2'), { filename: 'form.txt', contentType: 'application/x-www-form-urlencoded' });
+      const res = await uploadRaw(action.id, Buffer.from('a=1&b=2'), {
+        filename: 'form.txt',
+        contentType: 'application/x-www-form-urlencoded',
+      });
 
       // Assess
       expectProblem(res, 415);
@@ -315,9 +343,13 @@ describe.each(COMBOS)('evidence on $engine with the $driver store', ({ engine, d
 
       // Act
       const names = ['../../etc/passwd', '..\\..\\win.ini'];
-      const multipart = await uploadMultipart(action.id, names.map((name) => ({ name, bytes: Buffer.from(`multipart ${name}`), type: 'text/plain' })));
+      const multipart = await uploadMultipart(
+        action.id,
+        names.map((name) => ({ name, bytes: Buffer.from(`multipart ${name}`), type: 'text/plain' })),
+      );
       const raws = [];
-      for (const name of names) raws.push(await uploadRaw(action.id, Buffer.from(`raw ${name}`), { filename: name, contentType: 'text/plain' }));
+      for (const name of names)
+        raws.push(await uploadRaw(action.id, Buffer.from(`raw ${name}`), { filename: name, contentType: 'text/plain' }));
 
       // Assess
       for (const res of [multipart, ...raws]) expect(res.status, res.text).toBe(201);
@@ -331,7 +363,9 @@ describe.each(COMBOS)('evidence on $engine with the $driver store', ({ engine, d
       expect((await objects()).filter((k) => !before.includes(k)).sort()).toEqual([...keys].sort());
       if (driver === 'local') {
         // Everything under the temporary tree is a uuid-named object in the store (or its .partial directory).
-        const files = (await readdir(base!, { recursive: true })).filter((p) => p !== 'x' && p !== 'x/y' && p !== 'x/y/store' && p !== 'x/y/store/.partial');
+        const files = (await readdir(base!, { recursive: true })).filter(
+          (p) => p !== 'x' && p !== 'x/y' && p !== 'x/y/store' && p !== 'x/y/store/.partial',
+        );
         for (const file of files) expect(relative('x/y/store', file)).toMatch(LOCAL_KEY);
       }
     });
@@ -351,12 +385,16 @@ describe.each(COMBOS)('evidence on $engine with the $driver store', ({ engine, d
       // Act
       let res;
       if (how === 'raw') res = await uploadRaw(action.id, Buffer.from('content'), { filename, contentType: 'text/plain' });
-      else if (how === 'multipart') res = await uploadMultipart(action.id, [{ name: filename, bytes: Buffer.from('content'), type: 'text/plain' }]);
+      else if (how === 'multipart')
+        res = await uploadMultipart(action.id, [{ name: filename, bytes: Buffer.from('content'), type: 'text/plain' }]);
       else {
         const body = Buffer.from(
           `--BOUNDARY\r\nContent-Disposition: form-data; name="file"; filename*=UTF-8''${filename}\r\nContent-Type: text/plain\r\n\r\ncontent\r\n--BOUNDARY--\r\n`,
         );
-        res = await send('POST', `/api/v1/actions/${action.id}/evidence`, { body, headers: { 'content-type': 'multipart/form-data; boundary=BOUNDARY' } });
+        res = await send('POST', `/api/v1/actions/${action.id}/evidence`, {
+          body,
+          headers: { 'content-type': 'multipart/form-data; boundary=BOUNDARY' },
+        });
       }
 
       // Assess
@@ -494,7 +532,11 @@ describe.each(COMBOS)('evidence on $engine with the $driver store', ({ engine, d
       const before = await snapshot();
 
       // Act: only the first 64 KiB of the announced body are ever sent.
-      const res = await uploadRaw(action.id, randomBytes(64 * KiB), { filename: 'huge.bin', contentType: 'application/octet-stream', declaredLength: LIMIT + 1 });
+      const res = await uploadRaw(action.id, randomBytes(64 * KiB), {
+        filename: 'huge.bin',
+        contentType: 'application/octet-stream',
+        declaredLength: LIMIT + 1,
+      });
 
       // Assess
       expectProblem(res, 413);
@@ -626,7 +668,11 @@ describe.each(COMBOS)('evidence on $engine with the $driver store', ({ engine, d
       const history = await app.call('GET', `/api/v1/actions/${action.id}/history`, { as: as.viewer });
       const deleted = history.body.items.filter((e: { kind: string }) => e.kind === 'evidence_deleted');
       expect(deleted).toEqual([
-        expect.objectContaining({ actor: as.admin.user, role: 'admin', changes: { evidence: [expect.objectContaining({ id: doomed.id, filename: doomed.filename }), null] } }),
+        expect.objectContaining({
+          actor: as.admin.user,
+          role: 'admin',
+          changes: { evidence: [expect.objectContaining({ id: doomed.id, filename: doomed.filename }), null] },
+        }),
       ]);
       expectProblem(await download(doomed.id), 404);
     });
@@ -722,7 +768,9 @@ describe.each(COMBOS)('evidence on $engine with the $driver store', ({ engine, d
       const partialDir = join(storeDir, '.partial');
 
       // Act
-      const failed = await withBrokenDisk(() => uploadRaw(action.id, bytes, { filename: 'disk.bin', contentType: 'application/octet-stream' }));
+      const failed = await withBrokenDisk(() =>
+        uploadRaw(action.id, bytes, { filename: 'disk.bin', contentType: 'application/octet-stream' }),
+      );
       const afterFailure = await snapshot();
       const retried = await uploadRaw(action.id, bytes, { filename: 'disk.bin', contentType: 'application/octet-stream' });
 
@@ -754,7 +802,8 @@ describe.each(COMBOS)('evidence on $engine with the $driver store', ({ engine, d
   // ------------------------------------------------------ direct uploads
 
   describe('direct uploads', () => {
-    const ask = (actionId: number, body: Record<string, unknown>) => app.call('POST', `/api/v1/actions/${actionId}/evidence/uploads`, { body });
+    const ask = (actionId: number, body: Record<string, unknown>) =>
+      app.call('POST', `/api/v1/actions/${actionId}/evidence/uploads`, { body });
     const complete = (path: string) => app.call('POST', path, { as: as.member });
     const put = (upload: { url: string; headers: Record<string, string> }, bytes: Buffer) =>
       fetch(upload.url, { method: 'PUT', headers: upload.headers, body: new Uint8Array(bytes) });
@@ -770,38 +819,54 @@ describe.each(COMBOS)('evidence on $engine with the $driver store', ({ engine, d
       expect(expectProblem(res, 422).type).toMatch(/\/direct-upload-unavailable$/);
     });
 
-    itOn('s3', 'hands out a presigned PUT with AES256 and records the file on completion with the SHA-256 read back; completing again is 404', async () => {
-      // Prepare
-      const action = await createAction(app);
-      const bytes = randomBytes(200 * KiB);
+    itOn(
+      's3',
+      'hands out a presigned PUT with AES256 and records the file on completion with the SHA-256 read back; completing again is 404',
+      async () => {
+        // Prepare
+        const action = await createAction(app);
+        const bytes = randomBytes(200 * KiB);
 
-      // Act
-      const asked = await ask(action.id, { filename: 'dir/alb-logs.gz', content_type: 'application/gzip', size_bytes: bytes.length, sha256: sha256(bytes) });
-      const stored = await put(asked.body, bytes);
-      const done = await complete(asked.body.complete_path);
-      const again = await complete(asked.body.complete_path);
+        // Act
+        const asked = await ask(action.id, {
+          filename: 'dir/alb-logs.gz',
+          content_type: 'application/gzip',
+          size_bytes: bytes.length,
+          sha256: sha256(bytes),
+        });
+        const stored = await put(asked.body, bytes);
+        const done = await complete(asked.body.complete_path);
+        const again = await complete(asked.body.complete_path);
 
-      // Assess
-      expect(asked.status, asked.text).toBe(201);
-      expect(asked.body).toMatchObject({
-        upload_id: expect.stringMatching(new RegExp(`^${UUID}$`)),
-        method: 'PUT',
-        url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\//),
-        headers: { 'content-type': 'application/gzip', 'x-amz-server-side-encryption': 'AES256' },
-        complete_path: `/api/v1/actions/${action.id}/evidence/uploads/${asked.body.upload_id}/complete`,
-      });
-      expect(stored.status).toBe(200);
-      expect(done.status, done.text).toBe(201);
-      expect(done.body.items).toEqual([
-        expect.objectContaining({ action_id: action.id, filename: 'alb-logs.gz', content_type: 'application/gzip', size_bytes: bytes.length, sha256: sha256(bytes), uploaded_by: as.member.user }),
-      ]);
-      expectProblem(again, 404);
-      const item = done.body.items[0] as Evidence;
-      expect(await s3.sha256Of(await storageKey(item.id))).toBe(sha256(bytes));
-      expect(sha256((await download(item.id)).bytes)).toBe(sha256(bytes));
-      const history = await app.call('GET', `/api/v1/actions/${action.id}/history`, { as: as.viewer });
-      expect(history.body.items.filter((e: { kind: string }) => e.kind === 'evidence_added')).toHaveLength(1);
-    });
+        // Assess
+        expect(asked.status, asked.text).toBe(201);
+        expect(asked.body).toMatchObject({
+          upload_id: expect.stringMatching(new RegExp(`^${UUID}$`)),
+          method: 'PUT',
+          url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\//),
+          headers: { 'content-type': 'application/gzip', 'x-amz-server-side-encryption': 'AES256' },
+          complete_path: `/api/v1/actions/${action.id}/evidence/uploads/${asked.body.upload_id}/complete`,
+        });
+        expect(stored.status).toBe(200);
+        expect(done.status, done.text).toBe(201);
+        expect(done.body.items).toEqual([
+          expect.objectContaining({
+            action_id: action.id,
+            filename: 'alb-logs.gz',
+            content_type: 'application/gzip',
+            size_bytes: bytes.length,
+            sha256: sha256(bytes),
+            uploaded_by: as.member.user,
+          }),
+        ]);
+        expectProblem(again, 404);
+        const item = done.body.items[0] as Evidence;
+        expect(await s3.sha256Of(await storageKey(item.id))).toBe(sha256(bytes));
+        expect(sha256((await download(item.id)).bytes)).toBe(sha256(bytes));
+        const history = await app.call('GET', `/api/v1/actions/${action.id}/history`, { as: as.viewer });
+        expect(history.body.items.filter((e: { kind: string }) => e.kind === 'evidence_added')).toHaveLength(1);
+      },
+    );
 
     itOn('s3', 'answers 409 to a completion before the PUT, and the upload stays completable', async () => {
       // Prepare
@@ -820,7 +885,12 @@ describe.each(COMBOS)('evidence on $engine with the $driver store', ({ engine, d
       expectProblem(early, 409);
       expect(afterEarly).toEqual(before);
       expect(done.status, done.text).toBe(201);
-      expect(done.body.items[0]).toMatchObject({ filename: 'late.bin', content_type: 'application/octet-stream', size_bytes: bytes.length, sha256: sha256(bytes) });
+      expect(done.body.items[0]).toMatchObject({
+        filename: 'late.bin',
+        content_type: 'application/octet-stream',
+        size_bytes: bytes.length,
+        sha256: sha256(bytes),
+      });
     });
 
     itOn('s3', 'discards an upload whose object differs in size from the declared one (422) and deletes the object', async () => {
@@ -844,7 +914,11 @@ describe.each(COMBOS)('evidence on $engine with the $driver store', ({ engine, d
       // Prepare
       const action = await createAction(app);
       const bytes = randomBytes(4 * KiB);
-      const asked = await ask(action.id, { filename: 'tampered.bin', size_bytes: bytes.length, sha256: sha256(Buffer.from('something else')) });
+      const asked = await ask(action.id, {
+        filename: 'tampered.bin',
+        size_bytes: bytes.length,
+        sha256: sha256(Buffer.from('something else')),
+      });
       const before = await snapshot();
       await put(asked.body, bytes);
 
@@ -881,13 +955,19 @@ describe.each(COMBOS)('evidence on $engine with the $driver store', ({ engine, d
     await uploadOne(action.id, randomBytes(KiB));
     await uploadOne(action.id, randomBytes(9 * MiB));
     const small = randomBytes(KiB);
-    const asked = await app.call('POST', `/api/v1/actions/${action.id}/evidence/uploads`, { body: { filename: 'direct.bin', size_bytes: small.length } });
+    const asked = await app.call('POST', `/api/v1/actions/${action.id}/evidence/uploads`, {
+      body: { filename: 'direct.bin', size_bytes: small.length },
+    });
     await fetch(asked.body.url, { method: 'PUT', headers: asked.body.headers, body: new Uint8Array(small) });
     expect((await app.call('POST', asked.body.complete_path)).status).toBe(201);
 
     // Assess
     // PutObject (small), CreateMultipartUpload (9 MiB), the browser's presigned PUT…
-    expect(objectWrites(s3.requests.slice(from)).map((r) => r.method).sort()).toEqual(['POST', 'PUT', 'PUT']);
+    expect(
+      objectWrites(s3.requests.slice(from))
+        .map((r) => r.method)
+        .sort(),
+    ).toEqual(['POST', 'PUT', 'PUT']);
     // …and every object write of this app so far (uploads, direct uploads, failed ones) asked for AES256.
     const writes = objectWrites(s3.requests.slice(requestsFrom));
     for (const write of writes) expect(write.headers['x-amz-server-side-encryption']).toBe('AES256');

@@ -75,7 +75,9 @@ describe('Lambda bundles', () => {
     const bytes = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7919) % 256));
     const boundary = 'lambda-boundary-7MA4YWxk';
     const multipart = Buffer.concat([
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="dump.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="dump.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      ),
       bytes,
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);
@@ -96,7 +98,12 @@ describe('Lambda bundles', () => {
     `);
     expect(results.stored.statusCode).toBe(201);
     const [item] = JSON.parse(results.stored.body).items;
-    expect(item).toMatchObject({ action_id: 1, filename: 'dump.bin', size_bytes: 3000, sha256: createHash('sha256').update(bytes).digest('hex') });
+    expect(item).toMatchObject({
+      action_id: 1,
+      filename: 'dump.bin',
+      size_bytes: 3000,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    });
     expect(results.whole.statusCode).toBe(200);
     expect(results.whole.isBase64Encoded).toBe(true);
     expect(Buffer.from(results.whole.body, 'base64').equals(bytes)).toBe(true);

@@ -105,7 +105,10 @@ describe.each(ENGINES)('malformed input on %s', (engine) => {
 
     for (const write of WRITES) {
       it.each(UNSUPPORTED)(`refuses ${write.name} sent as %s with 415`, async (contentType) => {
-        await expectRefused(415, write.method, write.path(), { body: '{"title":"Rotate","status":"blocked"}', headers: { 'content-type': contentType } });
+        await expectRefused(415, write.method, write.path(), {
+          body: '{"title":"Rotate","status":"blocked"}',
+          headers: { 'content-type': contentType },
+        });
       });
 
       it(`refuses ${write.name} without a content type with 415`, async () => {
@@ -126,10 +129,13 @@ describe.each(ENGINES)('malformed input on %s', (engine) => {
       });
     }
 
-    it.each(['application/json; charset=utf-8', 'Application/JSON', 'application/json;charset=UTF-8'])('accepts a body sent as %s', async (contentType) => {
-      const res = await app.call('POST', '/api/v1/actions', { body: '{"title":"Rotate"}', headers: { 'content-type': contentType } });
-      expect(res.status, res.text).toBe(201);
-    });
+    it.each(['application/json; charset=utf-8', 'Application/JSON', 'application/json;charset=UTF-8'])(
+      'accepts a body sent as %s',
+      async (contentType) => {
+        const res = await app.call('POST', '/api/v1/actions', { body: '{"title":"Rotate"}', headers: { 'content-type': contentType } });
+        expect(res.status, res.text).toBe(201);
+      },
+    );
   });
 
   // --------------------------------------------------------- field types
@@ -309,11 +315,17 @@ describe.each(ENGINES)('malformed input on %s', (engine) => {
 
     it('refuses resolution notes of 20,001 characters and a note of 2,001', async () => {
       const action = await createAction(app);
-      const notes = await expectRefused(400, 'POST', `/api/v1/actions/${action.id}/status`, { body: { status: 'resolved', resolution_notes: 'n'.repeat(20_001) } });
+      const notes = await expectRefused(400, 'POST', `/api/v1/actions/${action.id}/status`, {
+        body: { status: 'resolved', resolution_notes: 'n'.repeat(20_001) },
+      });
       expect(paths(notes)).toEqual(['resolution_notes']);
-      const note = await expectRefused(400, 'POST', `/api/v1/actions/${action.id}/status`, { body: { status: 'blocked', note: 'n'.repeat(2_001) } });
+      const note = await expectRefused(400, 'POST', `/api/v1/actions/${action.id}/status`, {
+        body: { status: 'blocked', note: 'n'.repeat(2_001) },
+      });
       expect(paths(note)).toEqual(['note']);
-      const ok = await app.call('POST', `/api/v1/actions/${action.id}/status`, { body: { status: 'resolved', resolution_notes: EMOJI.repeat(20_000) } });
+      const ok = await app.call('POST', `/api/v1/actions/${action.id}/status`, {
+        body: { status: 'resolved', resolution_notes: EMOJI.repeat(20_000) },
+      });
       expect(ok.status).toBe(200);
     });
   });
@@ -416,7 +428,9 @@ describe.each(ENGINES)('malformed input on %s', (engine) => {
 
     it('lower-cases Unicode tags and filters by owner in Unicode', async () => {
       const owner = `Zoë-${uniqueWord('o')}`;
-      const res = await app.call('POST', '/api/v1/actions', { body: { title: 'x', owner, component: 'ñandú', tags: ['ÜNÏCÖDÉ', 'ünïcödé', '日本'] } });
+      const res = await app.call('POST', '/api/v1/actions', {
+        body: { title: 'x', owner, component: 'ñandú', tags: ['ÜNÏCÖDÉ', 'ünïcödé', '日本'] },
+      });
       expect(res.status).toBe(201);
       expect(res.body.tags).toEqual(['ünïcödé', '日本']);
       const byOwner = await app.call('GET', `/api/v1/actions?owner=${encodeURIComponent(owner)}`);
@@ -482,7 +496,9 @@ describe.each(ENGINES)('malformed input on %s', (engine) => {
 
     it('refuses control characters in tags, resolution notes and notes', async () => {
       await expectRefused(400, 'POST', '/api/v1/actions', { body: { title: 'x', tags: ['a\u0000'] } });
-      await expectRefused(400, 'POST', `/api/v1/actions/${target.id}/status`, { body: { status: 'resolved', resolution_notes: 'done\u0000' } });
+      await expectRefused(400, 'POST', `/api/v1/actions/${target.id}/status`, {
+        body: { status: 'resolved', resolution_notes: 'done\u0000' },
+      });
       await expectRefused(400, 'POST', `/api/v1/actions/${target.id}/status`, { body: { status: 'blocked', note: 'why\u0007' } });
     });
 
@@ -513,7 +529,12 @@ describe.each(ENGINES)('malformed input on %s', (engine) => {
         body,
       });
       const text = await res.text();
-      return { status: res.status, headers: res.headers, text, body: /json/.test(res.headers.get('content-type') ?? '') && text ? JSON.parse(text) : undefined };
+      return {
+        status: res.status,
+        headers: res.headers,
+        text,
+        body: /json/.test(res.headers.get('content-type') ?? '') && text ? JSON.parse(text) : undefined,
+      };
     }
 
     it('refuses a 2 MiB create with 413 and stores nothing', async () => {
@@ -528,7 +549,14 @@ describe.each(ENGINES)('malformed input on %s', (engine) => {
     it('refuses a 2 MiB edit and a 2 MiB status change with 413 and changes nothing', async () => {
       const before = await storedState(app);
       expectProblem(await rawWrite('PATCH', `/api/v1/actions/${target.id}`, JSON.stringify({ description: 'd'.repeat(2 * MiB) })), 413);
-      expectProblem(await rawWrite('POST', `/api/v1/actions/${target.id}/status`, JSON.stringify({ status: 'resolved', resolution_notes: 'n'.repeat(2 * MiB) })), 413);
+      expectProblem(
+        await rawWrite(
+          'POST',
+          `/api/v1/actions/${target.id}/status`,
+          JSON.stringify({ status: 'resolved', resolution_notes: 'n'.repeat(2 * MiB) }),
+        ),
+        413,
+      );
       expect(await storedState(app)).toEqual(before);
     });
 
@@ -580,7 +608,10 @@ describe.each(ENGINES)('malformed input on %s', (engine) => {
       ['q', `q=${'q'.repeat(501)}`],
     ])('refuses %s in ?%s with 400 naming it', async (name, query) => {
       const problem = await expectRefused(400, 'GET', `/api/v1/actions?${query}`);
-      expect(paths(problem).some((p) => p === name || p.startsWith(`${name}.`)), JSON.stringify(problem.errors)).toBe(true);
+      expect(
+        paths(problem).some((p) => p === name || p.startsWith(`${name}.`)),
+        JSON.stringify(problem.errors),
+      ).toBe(true);
     });
 
     it.each([
@@ -625,17 +656,26 @@ describe.each(ENGINES)('malformed input on %s', (engine) => {
     const BAD = ['abc', '"x"', '"1', '1"', 'W/"x"', '""', '"-1"', "'1'", '"1.0"'];
 
     it.each(BAD)('refuses an edit with If-Match %s as 400 naming If-Match', async (value) => {
-      const problem = await expectRefused(400, 'PATCH', `/api/v1/actions/${target.id}`, { body: { owner: 'alice' }, headers: { 'if-match': value } });
+      const problem = await expectRefused(400, 'PATCH', `/api/v1/actions/${target.id}`, {
+        body: { owner: 'alice' },
+        headers: { 'if-match': value },
+      });
       expect(paths(problem)).toEqual(['If-Match']);
     });
 
     it.each(BAD)('refuses a status change with If-Match %s as 400', async (value) => {
-      await expectRefused(400, 'POST', `/api/v1/actions/${target.id}/status`, { body: { status: 'blocked' }, headers: { 'if-match': value } });
+      await expectRefused(400, 'POST', `/api/v1/actions/${target.id}/status`, {
+        body: { status: 'blocked' },
+        headers: { 'if-match': value },
+      });
     });
 
     it('tells a stale version (412) from a malformed one (400)', async () => {
       const before = await storedState(app);
-      const stale = await app.call('PATCH', `/api/v1/actions/${target.id}`, { body: { owner: 'alice' }, headers: { 'if-match': `"${target.version + 5}"` } });
+      const stale = await app.call('PATCH', `/api/v1/actions/${target.id}`, {
+        body: { owner: 'alice' },
+        headers: { 'if-match': `"${target.version + 5}"` },
+      });
       expectProblem(stale, 412);
       expect(stale.headers.get('etag')).toBe(`"${target.version}"`);
       expect(await storedState(app)).toEqual(before);

@@ -24,11 +24,46 @@ const fresh = async (app: TestApp, status = 'open') => (await createActionIn(app
 
 const ROUTES: RouteCase[] = [
   { name: 'health', method: 'GET', path: '/health', who: 'anyone', success: 200, prepare: async () => ({ path: '/health' }) },
-  { name: 'OpenAPI document', method: 'GET', path: '/api/v1/openapi.json', who: 'anyone', success: 200, prepare: async () => ({ path: '/api/v1/openapi.json' }) },
-  { name: 'list actions', method: 'GET', path: '/api/v1/actions', who: 'viewer', success: 200, prepare: async () => ({ path: '/api/v1/actions' }) },
-  { name: 'create an action', method: 'POST', path: '/api/v1/actions', who: 'member', success: 201, prepare: async () => ({ path: '/api/v1/actions', body: { title: 'Rotate keys' } }) },
-  { name: 'read an action', method: 'GET', path: '/api/v1/actions/{id}', who: 'viewer', success: 200, prepare: async (app) => ({ path: `/api/v1/actions/${await fresh(app)}` }) },
-  { name: 'edit an action', method: 'PATCH', path: '/api/v1/actions/{id}', who: 'member', success: 200, prepare: async (app) => ({ path: `/api/v1/actions/${await fresh(app)}`, body: { owner: 'alice' } }) },
+  {
+    name: 'OpenAPI document',
+    method: 'GET',
+    path: '/api/v1/openapi.json',
+    who: 'anyone',
+    success: 200,
+    prepare: async () => ({ path: '/api/v1/openapi.json' }),
+  },
+  {
+    name: 'list actions',
+    method: 'GET',
+    path: '/api/v1/actions',
+    who: 'viewer',
+    success: 200,
+    prepare: async () => ({ path: '/api/v1/actions' }),
+  },
+  {
+    name: 'create an action',
+    method: 'POST',
+    path: '/api/v1/actions',
+    who: 'member',
+    success: 201,
+    prepare: async () => ({ path: '/api/v1/actions', body: { title: 'Rotate keys' } }),
+  },
+  {
+    name: 'read an action',
+    method: 'GET',
+    path: '/api/v1/actions/{id}',
+    who: 'viewer',
+    success: 200,
+    prepare: async (app) => ({ path: `/api/v1/actions/${await fresh(app)}` }),
+  },
+  {
+    name: 'edit an action',
+    method: 'PATCH',
+    path: '/api/v1/actions/{id}',
+    who: 'member',
+    success: 200,
+    prepare: async (app) => ({ path: `/api/v1/actions/${await fresh(app)}`, body: { owner: 'alice' } }),
+  },
   {
     name: 'move open → in_progress',
     method: 'POST',
@@ -43,7 +78,10 @@ const ROUTES: RouteCase[] = [
     path: '/api/v1/actions/{id}/status',
     who: 'member',
     success: 200,
-    prepare: async (app) => ({ path: `/api/v1/actions/${await fresh(app, 'blocked')}/status`, body: { status: 'resolved', resolution_notes: 'Done' } }),
+    prepare: async (app) => ({
+      path: `/api/v1/actions/${await fresh(app, 'blocked')}/status`,
+      body: { status: 'resolved', resolution_notes: 'Done' },
+    }),
   },
   {
     name: 'reopen a resolved action',
@@ -67,7 +105,10 @@ const ROUTES: RouteCase[] = [
     path: '/api/v1/actions/{id}/status',
     who: 'lead',
     success: 200,
-    prepare: async (app) => ({ path: `/api/v1/actions/${await fresh(app)}/status`, body: { status: 'closed', resolution_notes: 'Won’t fix' } }),
+    prepare: async (app) => ({
+      path: `/api/v1/actions/${await fresh(app)}/status`,
+      body: { status: 'closed', resolution_notes: 'Won’t fix' },
+    }),
   },
   {
     name: 'reopen a closed action',
@@ -77,9 +118,30 @@ const ROUTES: RouteCase[] = [
     success: 200,
     prepare: async (app) => ({ path: `/api/v1/actions/${await fresh(app, 'closed')}/status`, body: { status: 'open' } }),
   },
-  { name: 'delete an action', method: 'DELETE', path: '/api/v1/actions/{id}', who: 'admin', success: 204, prepare: async (app) => ({ path: `/api/v1/actions/${await fresh(app)}` }) },
-  { name: 'read the history', method: 'GET', path: '/api/v1/actions/{id}/history', who: 'viewer', success: 200, prepare: async (app) => ({ path: `/api/v1/actions/${await fresh(app)}/history` }) },
-  { name: 'list deletions', method: 'GET', path: '/api/v1/deletions', who: 'viewer', success: 200, prepare: async () => ({ path: '/api/v1/deletions' }) },
+  {
+    name: 'delete an action',
+    method: 'DELETE',
+    path: '/api/v1/actions/{id}',
+    who: 'admin',
+    success: 204,
+    prepare: async (app) => ({ path: `/api/v1/actions/${await fresh(app)}` }),
+  },
+  {
+    name: 'read the history',
+    method: 'GET',
+    path: '/api/v1/actions/{id}/history',
+    who: 'viewer',
+    success: 200,
+    prepare: async (app) => ({ path: `/api/v1/actions/${await fresh(app)}/history` }),
+  },
+  {
+    name: 'list deletions',
+    method: 'GET',
+    path: '/api/v1/deletions',
+    who: 'viewer',
+    success: 200,
+    prepare: async () => ({ path: '/api/v1/deletions' }),
+  },
 ];
 
 /** The identity headers a caller sends, and the role they prove (none when missing or malformed). */
@@ -178,13 +240,28 @@ describe.each(ENGINES)('roles on %s', (engine) => {
       expectProblem(await app.call('POST', '/api/v1/actions', { as: as.viewer, ...malformed }), 403);
       expectProblem(await app.call('POST', '/api/v1/actions', { as: as.viewer, ...wrongType }), 403);
       const action = await createAction(app);
-      expectProblem(await app.call('DELETE', `/api/v1/actions/${action.id}`, { as: as.lead, body: '{', headers: { 'content-type': 'application/json' } }), 403);
+      expectProblem(
+        await app.call('DELETE', `/api/v1/actions/${action.id}`, {
+          as: as.lead,
+          body: '{',
+          headers: { 'content-type': 'application/json' },
+        }),
+        403,
+      );
     });
 
     it('checks the content type, then the JSON, then the fields', async () => {
-      expectProblem(await app.call('POST', '/api/v1/actions', { as: as.member, body: '{"title": ', headers: { 'content-type': 'text/plain' } }), 415);
-      expect(expectProblem(await app.call('POST', '/api/v1/actions', { as: as.member, ...malformed }), 400).type).toMatch(/malformed-json$/);
-      expect(expectProblem(await app.call('POST', '/api/v1/actions', { as: as.member, body: { title: '' } }), 400).errors).toContainEqual({ path: 'title', message: expect.any(String) });
+      expectProblem(
+        await app.call('POST', '/api/v1/actions', { as: as.member, body: '{"title": ', headers: { 'content-type': 'text/plain' } }),
+        415,
+      );
+      expect(expectProblem(await app.call('POST', '/api/v1/actions', { as: as.member, ...malformed }), 400).type).toMatch(
+        /malformed-json$/,
+      );
+      expect(expectProblem(await app.call('POST', '/api/v1/actions', { as: as.member, body: { title: '' } }), 400).errors).toContainEqual({
+        path: 'title',
+        message: expect.any(String),
+      });
     });
 
     it('asks for identity and role before looking at the path id', async () => {

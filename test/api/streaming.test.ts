@@ -79,7 +79,12 @@ describe('streaming through the container adapter', () => {
     const url = new URL(`${app.baseUrl}/api/v1/actions/${action.id}/evidence?filename=slow.bin`);
     const req = request(url, {
       method: 'POST',
-      headers: { 'x-user': as.member.user, 'x-role': as.member.role, 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' },
+      headers: {
+        'x-user': as.member.user,
+        'x-role': as.member.role,
+        'content-type': 'application/octet-stream',
+        'transfer-encoding': 'chunked',
+      },
     });
     const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
       req.on('response', (res) => {

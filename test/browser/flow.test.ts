@@ -27,7 +27,10 @@ interface ApiAction {
 }
 
 /** A word the full-text search finds only where this test put it. */
-const uniqueWord = (prefix: string) => `${prefix}${randomBytes(4).toString('hex').replace(/[0-9]/g, (d) => 'ghijklmnop'[Number(d)]!)}`;
+const uniqueWord = (prefix: string) =>
+  `${prefix}${randomBytes(4)
+    .toString('hex')
+    .replace(/[0-9]/g, (d) => 'ghijklmnop'[Number(d)]!)}`;
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 
@@ -57,7 +60,12 @@ describeBrowser('the Actions page in Chromium (the whole flow)', () => {
   async function apiCall<T>(who: Identity, method: string, path: string, body?: unknown): Promise<T> {
     const response = await fetch(`${server!.baseUrl}${path}`, {
       method,
-      headers: { 'x-user': who.user, 'x-role': who.role, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        'x-user': who.user,
+        'x-role': who.role,
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
@@ -110,7 +118,8 @@ describeBrowser('the Actions page in Chromium (the whole flow)', () => {
 
   const ids = async (page: Page) => (await rows(page).evaluateAll((els) => els.map((el) => el.getAttribute('data-id')))).map(Number);
 
-  const historyKinds = (history: Locator) => history.locator(':scope > li').evaluateAll((els) => els.map((el) => el.getAttribute('data-kind')));
+  const historyKinds = (history: Locator) =>
+    history.locator(':scope > li').evaluateAll((els) => els.map((el) => el.getAttribute('data-kind')));
 
   // ---------------------------------------------------------------- the flow
 
@@ -250,7 +259,9 @@ describeBrowser('the Actions page in Chromium (the whole flow)', () => {
     await dialog.waitFor({ state: 'detached' });
 
     // Assess: the row shows the literal text, no <img> exists, nothing ran
-    const titleButton = page.getByTestId('action-list').getByRole('button', { name: new RegExp(`^ACT-\\d+ ${markup.replace(/[()]/g, '\\$&')}$`) });
+    const titleButton = page
+      .getByTestId('action-list')
+      .getByRole('button', { name: new RegExp(`^ACT-\\d+ ${markup.replace(/[()]/g, '\\$&')}$`) });
     await titleButton.waitFor({ timeout: 10_000 });
     expect(await titleButton.locator('.title').textContent()).toBe(markup);
     expect(await page.getByTestId('action-list').locator('img').count()).toBe(0);
@@ -261,7 +272,9 @@ describeBrowser('the Actions page in Chromium (the whole flow)', () => {
     await detail.getByTestId('history').waitFor();
 
     // Assess
-    expect(await detail.getByRole('heading', { level: 2 }).textContent()).toMatch(new RegExp(`^ACT-\\d+ ${markup.replace(/[()]/g, '\\$&')}$`));
+    expect(await detail.getByRole('heading', { level: 2 }).textContent()).toMatch(
+      new RegExp(`^ACT-\\d+ ${markup.replace(/[()]/g, '\\$&')}$`),
+    );
     expect(await page.locator('img').count()).toBe(0);
     await page.waitForTimeout(200); // an onerror would have fired by now
     expect(dialogs).toEqual([]);
@@ -332,7 +345,10 @@ describeBrowser('the Actions page in Chromium (the whole flow)', () => {
     const high = await createAction(mia, { title: `Patch ${word} gateway`, priority: 'high' });
     const low = await createAction(mia, { title: `Tidy ${word} dashboards`, priority: 'low' });
     const closed = await createAction(mia, { title: `Retire ${word} bastion`, priority: 'high' });
-    await apiCall({ user: 'lee', role: 'lead' }, 'POST', `/api/v1/actions/${closed.id}/status`, { status: 'closed', resolution_notes: 'Replaced by SSM.' });
+    await apiCall({ user: 'lee', role: 'lead' }, 'POST', `/api/v1/actions/${closed.id}/status`, {
+      status: 'closed',
+      resolution_notes: 'Replaced by SSM.',
+    });
     await createAction(mia, { title: 'Unrelated high action', priority: 'high' });
     const { page, problems } = await openPage(mia);
     const filters = page.getByRole('search', { name: 'Filters' });
@@ -386,10 +402,17 @@ describeBrowser('the Actions page in Chromium (the whole flow)', () => {
   it('has no serious or critical accessibility violations on the list, the New action dialog and the detail', async () => {
     // Prepare
     const word = uniqueWord('axe');
-    const created = await createAction({ user: 'mia', role: 'member' }, { title: `Audit ${word} access`, priority: 'high', owner: 'mia', component: 'iam', tags: ['audit'] });
+    const created = await createAction(
+      { user: 'mia', role: 'member' },
+      { title: `Audit ${word} access`, priority: 'high', owner: 'mia', component: 'iam', tags: ['audit'] },
+    );
     const form = new FormData();
     form.append('file', new Blob(['uptime report\n'], { type: 'text/plain' }), 'report.txt');
-    const uploaded = await fetch(`${server!.baseUrl}/api/v1/actions/${created.id}/evidence`, { method: 'POST', headers: { 'x-user': 'mia', 'x-role': 'member' }, body: form });
+    const uploaded = await fetch(`${server!.baseUrl}/api/v1/actions/${created.id}/evidence`, {
+      method: 'POST',
+      headers: { 'x-user': 'mia', 'x-role': 'member' },
+      body: form,
+    });
     expect(uploaded.status).toBe(201);
     const { page, problems } = await openPage({ user: 'ada', role: 'admin' });
     await page.goto(`${server!.baseUrl}/`);
@@ -408,7 +431,9 @@ describeBrowser('the Actions page in Chromium (the whole flow)', () => {
     await dialog.waitFor({ state: 'detached' });
 
     // Act + Assess: the detail (admin: every control there is)
-    await rowOf(page, created.id).getByRole('button', { name: `${created.key} Audit ${word} access` }).click();
+    await rowOf(page, created.id)
+      .getByRole('button', { name: `${created.key} Audit ${word} access` })
+      .click();
     dialog = openDialog(page);
     await dialog.getByTestId('history').waitFor();
     await dialog.getByTestId('evidence-list').waitFor();
@@ -428,17 +453,25 @@ describeBrowser('the Actions page in Chromium (the whole flow)', () => {
       await Promise.all(
         Array.from({ length: 50 }, (_, i) => {
           const n = batch * 50 + i;
-          return createAction(mia, { title: `Bulk ${word} action ${n}`, priority: priorities[n % 4], component: `svc-${n % 7}`, tags: [`batch-${batch}`] });
+          return createAction(mia, {
+            title: `Bulk ${word} action ${n}`,
+            priority: priorities[n % 4],
+            component: `svc-${n % 7}`,
+            tags: [`batch-${batch}`],
+          });
         }),
       );
     }
     const seedMs = performance.now() - seedStart;
     // Records when the first row enters the DOM, on the page's own clock (0 = navigation start).
-    const { page, problems } = await openPage(mia, [
-      'new MutationObserver((_, observer) => {',
-      "  if (document.querySelector('[data-testid=\"action-row\"]')) { window.__firstRowAt = performance.now(); observer.disconnect(); }",
-      '}).observe(document, { childList: true, subtree: true });',
-    ].join('\n'));
+    const { page, problems } = await openPage(
+      mia,
+      [
+        'new MutationObserver((_, observer) => {',
+        '  if (document.querySelector(\'[data-testid="action-row"]\')) { window.__firstRowAt = performance.now(); observer.disconnect(); }',
+        '}).observe(document, { childList: true, subtree: true });',
+      ].join('\n'),
+    );
 
     // Act
     const wallStart = performance.now();

@@ -81,7 +81,9 @@ describe('CDK (dev) vs Terraform (dev.tfvars): load balancer and container', () 
 
   it('deregistration delay', () => {
     const tfDelay = tfRes('modules/alb', 'aws_lb_target_group').deregistration_delay;
-    const attr = asArray<Json>(cfn('TargetGroup3D7CD9B8').TargetGroupAttributes).find((a) => a.Key === 'deregistration_delay.timeout_seconds');
+    const attr = asArray<Json>(cfn('TargetGroup3D7CD9B8').TargetGroupAttributes).find(
+      (a) => a.Key === 'deregistration_delay.timeout_seconds',
+    );
     expect(tfDelay, 'deregistration delay').toBe(Number(attr?.Value));
     expect(tfDelay, 'deregistration delay (SPEC)').toBe(30);
   });
@@ -136,7 +138,13 @@ function cdkRules(): string[] {
   for (const [id, sg] of Object.entries(CDK_SG)) {
     const props = cfn(id);
     for (const r of asArray<Json>(props.SecurityGroupIngress)) {
-      rules.push({ sg, dir: 'ingress', proto: proto(r.IpProtocol), ...ports(r), peer: r.CidrIp ?? r.CidrIpv6 ?? `sg:${sgName({ 'Fn::GetAtt': [r.SourceSecurityGroupId] })}` });
+      rules.push({
+        sg,
+        dir: 'ingress',
+        proto: proto(r.IpProtocol),
+        ...ports(r),
+        peer: r.CidrIp ?? r.CidrIpv6 ?? `sg:${sgName({ 'Fn::GetAtt': [r.SourceSecurityGroupId] })}`,
+      });
     }
     for (const r of asArray<Json>(props.SecurityGroupEgress)) {
       if (r.CidrIp === '255.255.255.255/32' && r.Description === 'Disallow all traffic') continue; // CDK placeholder
@@ -144,10 +152,22 @@ function cdkRules(): string[] {
     }
   }
   for (const [, r] of ofType('AWS::EC2::SecurityGroupIngress')) {
-    rules.push({ sg: sgName(r.GroupId), dir: 'ingress', proto: proto(r.IpProtocol), ...ports(r), peer: r.CidrIp ?? r.CidrIpv6 ?? `sg:${sgName(r.SourceSecurityGroupId)}` });
+    rules.push({
+      sg: sgName(r.GroupId),
+      dir: 'ingress',
+      proto: proto(r.IpProtocol),
+      ...ports(r),
+      peer: r.CidrIp ?? r.CidrIpv6 ?? `sg:${sgName(r.SourceSecurityGroupId)}`,
+    });
   }
   for (const [, r] of ofType('AWS::EC2::SecurityGroupEgress')) {
-    rules.push({ sg: sgName(r.GroupId), dir: 'egress', proto: proto(r.IpProtocol), ...ports(r), peer: r.CidrIp ?? r.CidrIpv6 ?? `sg:${sgName(r.DestinationSecurityGroupId)}` });
+    rules.push({
+      sg: sgName(r.GroupId),
+      dir: 'egress',
+      proto: proto(r.IpProtocol),
+      ...ports(r),
+      peer: r.CidrIp ?? r.CidrIpv6 ?? `sg:${sgName(r.DestinationSecurityGroupId)}`,
+    });
   }
   return rules.map(ruleKey).sort();
 }
@@ -161,11 +181,17 @@ describe('CDK (dev) vs Terraform (dev.tfvars): security-group chain', () => {
   ].sort();
 
   it('Terraform: ALB 80/443 from 0.0.0.0/0 only, app 8080 from the ALB SG only, DB 5432 from the app SG only', () => {
-    expect(tfRules().filter((r) => r.includes(' ingress ')), 'Terraform ingress rules').toEqual(EXPECTED_INGRESS);
+    expect(
+      tfRules().filter((r) => r.includes(' ingress ')),
+      'Terraform ingress rules',
+    ).toEqual(EXPECTED_INGRESS);
   });
 
   it('CDK: ALB 80/443 from 0.0.0.0/0 only, app 8080 from the ALB SG only, DB 5432 from the app SG only', () => {
-    expect(cdkRules().filter((r) => r.includes(' ingress ')), 'CDK ingress rules').toEqual(EXPECTED_INGRESS);
+    expect(
+      cdkRules().filter((r) => r.includes(' ingress ')),
+      'CDK ingress rules',
+    ).toEqual(EXPECTED_INGRESS);
   });
 
   it('the same ingress and egress rules in both', () => {
@@ -198,7 +224,9 @@ describe('CDK (dev) vs Terraform (dev.tfvars): RDS', () => {
     const group = tfRes('modules/rds', 'aws_db_subnet_group');
     expect(tfRes('modules/rds', 'aws_db_instance').db_subnet_group_name, 'RDS subnet group').toBe('${aws_db_subnet_group.this.name}');
     expect(group.subnet_ids, 'RDS subnet group subnets').toBe('${var.private_subnet_ids}');
-    expect(moduleCall(modules, 'modules/rds')?.private_subnet_ids, 'root wiring of rds.private_subnet_ids').toBe('${module.vpc.private_subnet_ids}');
+    expect(moduleCall(modules, 'modules/rds')?.private_subnet_ids, 'root wiring of rds.private_subnet_ids').toBe(
+      '${module.vpc.private_subnet_ids}',
+    );
     expect(mod('modules/vpc').output.private_subnet_ids.value, 'vpc output private_subnet_ids').toBe('${aws_subnet.private[*].id}');
     const tfPrivate = tfRes('modules/vpc', 'aws_subnet', 'private');
     expect(tfPrivate.map_public_ip_on_launch, 'TF private subnets map public IP').toBe(false);
@@ -207,7 +235,10 @@ describe('CDK (dev) vs Terraform (dev.tfvars): RDS', () => {
     // CDK: DB subnet group → the private subnets
     const cdkGroup = cfn(String(cdk.DatabaseB269D8BB.Properties.DBSubnetGroupName.Ref));
     const cdkSubnets = asArray<Json>(cdkGroup.SubnetIds).map((s) => String(s.Ref));
-    expect(cdkSubnets.sort(), 'CDK DB subnet group subnets').toEqual(['VpcprivateSubnet1SubnetCEAD3716', 'VpcprivateSubnet2Subnet2DE7549C']);
+    expect(cdkSubnets.sort(), 'CDK DB subnet group subnets').toEqual([
+      'VpcprivateSubnet1SubnetCEAD3716',
+      'VpcprivateSubnet2Subnet2DE7549C',
+    ]);
     const cdkCidrs = cdkSubnets.map((id) => cfn(id).CidrBlock);
     for (const id of cdkSubnets) expect(cfn(id).MapPublicIpOnLaunch, `CDK ${id} map public IP`).toBe(false);
 
@@ -223,8 +254,10 @@ describe('CDK (dev) vs Terraform (dev.tfvars): RDS', () => {
 
 describe('CDK (dev) vs Terraform (dev.tfvars): evidence bucket', () => {
   it('encryption algorithm', () => {
-    const sse = tfRes('modules/s3', 'aws_s3_bucket_server_side_encryption_configuration').rule[0].apply_server_side_encryption_by_default[0];
-    const cdkAlg = cfn('EvidenceBucketFBA44255').BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm;
+    const sse = tfRes('modules/s3', 'aws_s3_bucket_server_side_encryption_configuration').rule[0]
+      .apply_server_side_encryption_by_default[0];
+    const cdkAlg =
+      cfn('EvidenceBucketFBA44255').BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm;
     expect(tf('modules/s3', sse.sse_algorithm), 'bucket encryption algorithm').toBe(cdkAlg);
     expect(cdkAlg, 'bucket encryption algorithm (SPEC default)').toBe('AES256');
   });
@@ -280,13 +313,19 @@ describe('CDK (dev) vs Terraform (dev.tfvars): evidence bucket', () => {
 
   it('lifecycle: noncurrent versions expire after 90 days, incomplete multipart uploads abort after 7', () => {
     const rules = tfRes('modules/s3', 'aws_s3_bucket_lifecycle_configuration').rule as Json[];
-    const tfNoncurrent = rules.flatMap((r) => asArray<Json>(r.noncurrent_version_expiration)).map((e) => tf('modules/s3', e.noncurrent_days));
-    const tfAbort = rules.flatMap((r) => asArray<Json>(r.abort_incomplete_multipart_upload)).map((e) => tf('modules/s3', e.days_after_initiation));
+    const tfNoncurrent = rules
+      .flatMap((r) => asArray<Json>(r.noncurrent_version_expiration))
+      .map((e) => tf('modules/s3', e.noncurrent_days));
+    const tfAbort = rules
+      .flatMap((r) => asArray<Json>(r.abort_incomplete_multipart_upload))
+      .map((e) => tf('modules/s3', e.days_after_initiation));
     for (const r of rules) expect(r.status, `TF lifecycle rule ${r.id} status`).toBe('Enabled');
     const cdkRules = cfn('EvidenceBucketFBA44255').LifecycleConfiguration.Rules as Json[];
     for (const r of cdkRules) expect(r.Status, `CDK lifecycle rule ${r.Id} status`).toBe('Enabled');
     const cdkNoncurrent = cdkRules.filter((r) => r.NoncurrentVersionExpiration).map((r) => r.NoncurrentVersionExpiration.NoncurrentDays);
-    const cdkAbort = cdkRules.filter((r) => r.AbortIncompleteMultipartUpload).map((r) => r.AbortIncompleteMultipartUpload.DaysAfterInitiation);
+    const cdkAbort = cdkRules
+      .filter((r) => r.AbortIncompleteMultipartUpload)
+      .map((r) => r.AbortIncompleteMultipartUpload.DaysAfterInitiation);
     expect(tfNoncurrent, 'lifecycle noncurrent version expiration days').toEqual(cdkNoncurrent);
     expect(tfAbort, 'lifecycle abort incomplete multipart days').toEqual(cdkAbort);
     expect(tfNoncurrent, 'lifecycle noncurrent version expiration days (SPEC)').toEqual([90]);
@@ -319,24 +358,39 @@ describe('CDK (dev) vs Terraform (dev.tfvars): container environment and secrets
   });
 
   it('environment variable names are equal', () => {
-    const tfNames = tfEnv().map((e) => e.name).sort();
-    const cdkNames = asArray<Json>(cdkContainer().Environment).map((e) => String(e.Name)).sort();
+    const tfNames = tfEnv()
+      .map((e) => e.name)
+      .sort();
+    const cdkNames = asArray<Json>(cdkContainer().Environment)
+      .map((e) => String(e.Name))
+      .sort();
     expect(tfNames, 'container environment names').toEqual(cdkNames);
     expect(new Set(tfNames).size, 'TF container environment names are unique').toBe(tfNames.length);
   });
 
   it('secret names are equal', () => {
-    const tfNames = tfSecrets().map((e) => e.name).sort();
-    const cdkNames = asArray<Json>(cdkContainer().Secrets).map((e) => String(e.Name)).sort();
+    const tfNames = tfSecrets()
+      .map((e) => e.name)
+      .sort();
+    const cdkNames = asArray<Json>(cdkContainer().Secrets)
+      .map((e) => String(e.Name))
+      .sort();
     expect(tfNames, 'container secret names').toEqual(cdkNames);
   });
 
   it('environment + secrets are exactly Object.keys(SETTINGS), with no name in both', () => {
     for (const [tool, env, secrets] of [
       ['Terraform', tfEnv().map((e) => e.name), tfSecrets().map((e) => e.name)],
-      ['CDK', asArray<Json>(cdkContainer().Environment).map((e) => String(e.Name)), asArray<Json>(cdkContainer().Secrets).map((e) => String(e.Name))],
+      [
+        'CDK',
+        asArray<Json>(cdkContainer().Environment).map((e) => String(e.Name)),
+        asArray<Json>(cdkContainer().Secrets).map((e) => String(e.Name)),
+      ],
     ] as const) {
-      expect(env.filter((n) => secrets.includes(n)), `${tool}: names both env and secret`).toEqual([]);
+      expect(
+        env.filter((n) => secrets.includes(n)),
+        `${tool}: names both env and secret`,
+      ).toEqual([]);
       expect([...env, ...secrets].sort(), `${tool}: container env + secrets vs SETTINGS`).toEqual(settingNames);
     }
   });
@@ -355,7 +409,9 @@ describe('CDK (dev) vs Terraform (dev.tfvars): container environment and secrets
         expect.fail(`container env ${name}: TF ${JSON.stringify(tfValue)} vs CDK ${JSON.stringify(cdkValue)} (not comparable)`);
       }
     }
-    expect(tf('modules/ecs', tfEnv().find((e) => e.name === 'AWS_REGION')?.value), 'container env AWS_REGION (dev.tfvars region)').toBe('eu-west-1');
+    expect(tf('modules/ecs', tfEnv().find((e) => e.name === 'AWS_REGION')?.value), 'container env AWS_REGION (dev.tfvars region)').toBe(
+      'eu-west-1',
+    );
   });
 
   it('DATABASE_URL comes from the database-url secret in both', () => {
@@ -376,30 +432,38 @@ describe('CDK (dev) vs Terraform (dev.tfvars): task role', () => {
       if (s === '${var.evidence_bucket_arn}' || s === JSON.stringify({ 'Fn::GetAtt': ['EvidenceBucketFBA44255', 'Arn'] })) return 'bucket';
       return s;
     };
-    expect(moduleCall(modules, 'modules/iam')?.evidence_bucket_arn, 'root wiring of iam.evidence_bucket_arn').toBe('${module.s3.bucket_arn}');
-    expect(tfRes('modules/iam', 'aws_iam_role_policy', 'task').policy, 'TF task role policy').toBe('${data.aws_iam_policy_document.task.json}');
-    const attached = Object.values(mod('modules/iam').resource.aws_iam_role_policy_attachment ?? {}).filter((a: Json) => String(a.role).includes('aws_iam_role.task.'));
+    expect(moduleCall(modules, 'modules/iam')?.evidence_bucket_arn, 'root wiring of iam.evidence_bucket_arn').toBe(
+      '${module.s3.bucket_arn}',
+    );
+    expect(tfRes('modules/iam', 'aws_iam_role_policy', 'task').policy, 'TF task role policy').toBe(
+      '${data.aws_iam_policy_document.task.json}',
+    );
+    const attached = Object.values(mod('modules/iam').resource.aws_iam_role_policy_attachment ?? {}).filter((a: Json) =>
+      String(a.role).includes('aws_iam_role.task.'),
+    );
     expect(attached, 'TF managed policies on the task role').toEqual([]);
 
     const norm = (effect: string, actions: unknown, resources: unknown) =>
-      `${effect} ${asArray<string>(actions as string[]).sort().join(',')} on ${asArray(resources).map(shape).sort().join(',')}`;
+      `${effect} ${asArray<string>(actions as string[])
+        .sort()
+        .join(',')} on ${asArray(resources).map(shape).sort().join(',')}`;
     const tfStatements = (mod('modules/iam').data.aws_iam_policy_document!.task.statement as Json[])
       .map((s) => norm(s.effect ?? 'Allow', s.actions, s.resources))
       .sort();
     const role = cfn('TaskRole30FC0FBB');
     expect(role.ManagedPolicyArns ?? [], 'CDK managed policies on the task role').toEqual([]);
     const extra = ofType('AWS::IAM::Policy').filter(([, p]) => JSON.stringify(p.Roles ?? []).includes('TaskRole30FC0FBB'));
-    expect(extra.map(([id]) => id), 'CDK extra policies on the task role').toEqual([]);
+    expect(
+      extra.map(([id]) => id),
+      'CDK extra policies on the task role',
+    ).toEqual([]);
     const cdkStatements = asArray<Json>(role.Policies)
       .flatMap((p) => p.PolicyDocument.Statement as Json[])
       .map((s) => norm(s.Effect, s.Action, s.Resource))
       .sort();
     expect(tfStatements, 'task role S3 statements').toEqual(cdkStatements);
     expect(tfStatements, 'task role S3 statements (SPEC)').toEqual(
-      [
-        'Allow s3:AbortMultipartUpload,s3:DeleteObject,s3:GetObject,s3:PutObject on bucket/*',
-        'Allow s3:ListBucket on bucket',
-      ].sort(),
+      ['Allow s3:AbortMultipartUpload,s3:DeleteObject,s3:GetObject,s3:PutObject on bucket/*', 'Allow s3:ListBucket on bucket'].sort(),
     );
   });
 });

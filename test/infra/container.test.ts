@@ -13,7 +13,6 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { promisify } from 'node:util';
@@ -75,7 +74,8 @@ function parseDockerfile(text: string): Dockerfile {
         if (flag.startsWith('--platform=')) platform = flag.slice('--platform='.length);
       }
       const [image, as, name] = words;
-      if (!image || (as !== undefined && (as.toUpperCase() !== 'AS' || !name))) throw new Error(`line ${instruction.line}: cannot read FROM ${instruction.args}`);
+      if (!image || (as !== undefined && (as.toUpperCase() !== 'AS' || !name)))
+        throw new Error(`line ${instruction.line}: cannot read FROM ${instruction.args}`);
       stages.push({ image, name, platform, instructions: [] });
     } else if (stages.length === 0) {
       if (instruction.keyword !== 'ARG') throw new Error(`line ${instruction.line}: only ARG may precede the first FROM`);
@@ -162,9 +162,14 @@ const HEALTHCHECK = healthcheckOf(runtime);
 describe('Dockerfile', () => {
   it('is multi-stage: a build stage, and a runtime stage that copies only dist/ from it', () => {
     expect(parsed.stages.length).toBeGreaterThanOrEqual(2);
-    const build = parsed.stages.find((stage) => stage.name && stage !== runtime && all(stage, 'RUN').some((run) => /\bnpm run build\b/.test(run.args)));
+    const build = parsed.stages.find(
+      (stage) => stage.name && stage !== runtime && all(stage, 'RUN').some((run) => /\bnpm run build\b/.test(run.args)),
+    );
     expect(build, 'a named stage running `npm run build`').toBeDefined();
-    expect(all(build!, 'RUN').some((run) => /\bnpm ci\b/.test(run.args) && !/--omit=dev/.test(run.args)), 'the build stage installs dev dependencies with npm ci').toBe(true);
+    expect(
+      all(build!, 'RUN').some((run) => /\bnpm ci\b/.test(run.args) && !/--omit=dev/.test(run.args)),
+      'the build stage installs dev dependencies with npm ci',
+    ).toBe(true);
     const copies = all(runtime, 'COPY').filter((copy) => copy.args.includes('--from='));
     expect(copies.map((copy) => copy.args)).toEqual([expect.stringMatching(new RegExp(`^--from=${build!.name} \\S+/dist \\S+$`))]);
   });
@@ -172,7 +177,10 @@ describe('Dockerfile', () => {
   it('installs production dependencies only in the runtime stage, from the lock file', () => {
     const runs = all(runtime, 'RUN').map((run) => run.args);
     expect(runs.some((run) => /\bnpm ci\b[^&]*--omit=dev/.test(run))).toBe(true);
-    expect(runs.some((run) => /\bnpm (install|i)\b/.test(run)), 'npm install would ignore the lock file').toBe(false);
+    expect(
+      runs.some((run) => /\bnpm (install|i)\b/.test(run)),
+      'npm install would ignore the lock file',
+    ).toBe(false);
     expect(all(runtime, 'COPY').some((copy) => /^package\.json package-lock\.json \S+$/.test(copy.args))).toBe(true);
   });
 
@@ -215,7 +223,17 @@ describe('Dockerfile', () => {
 
   it('keeps build output, dependencies, data and secrets out of the build context (.dockerignore)', async () => {
     const ignored = (await readFile('.dockerignore', 'utf8')).split('\n').map((line) => line.trim());
-    for (const entry of ['node_modules', 'dist', 'data', 'test-results', '.git', 'bench/results', 'cdk.out', 'terraform/.terraform', '.env']) {
+    for (const entry of [
+      'node_modules',
+      'dist',
+      'data',
+      'test-results',
+      '.git',
+      'bench/results',
+      'cdk.out',
+      'terraform/.terraform',
+      '.env',
+    ]) {
       expect(ignored, entry).toContain(entry);
     }
   });
@@ -242,7 +260,12 @@ async function productionInstall(): Promise<{ dir: string; cached: boolean }> {
     });
   } catch (error) {
     await rm(work, { recursive: true, force: true });
-    throw new Error(`npm ci --omit=dev failed (package.json and package-lock.json out of step?): ${(error as { stderr?: string }).stderr ?? String(error)}`);
+    throw new Error(
+      `npm ci --omit=dev failed (package.json and package-lock.json out of step?): ${(error as { stderr?: string }).stderr ?? String(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   await mkdir(dirname(cacheDir), { recursive: true });
   await rm(cacheDir, { recursive: true, force: true });
@@ -259,7 +282,6 @@ async function productionInstall(): Promise<{ dir: string; cached: boolean }> {
   }
   return { dir: cacheDir, cached: false };
 }
-
 
 function getHealth(port: number): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
@@ -281,7 +303,10 @@ function getHealth(port: number): Promise<{ status: number; body: any }> {
   });
 }
 
-function run(argv: string[], options: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
+function run(
+  argv: string[],
+  options: { cwd: string; env: Record<string, string>; timeoutMs: number },
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -321,7 +346,11 @@ describe('the runtime stage, emulated: production install + dist/, started with 
     await bundle?.remove();
     if (appDir) await rm(appDir, { recursive: true, force: true });
     if (Object.keys(timings).length) {
-      process.stdout.write(`[container] ${Object.entries(timings).map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)} s`).join(', ')}\n`);
+      process.stdout.write(
+        `[container] ${Object.entries(timings)
+          .map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)} s`)
+          .join(', ')}\n`,
+      );
     }
   });
 
@@ -341,7 +370,9 @@ describe('the runtime stage, emulated: production install + dist/, started with 
     let output = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('close', (code, signal) => resolve({ code, signal })),
+    );
     let gone = false;
     void exited.then(() => (gone = true));
 

@@ -21,7 +21,9 @@ const WORLD = ['0.0.0.0/0', '::/0'];
 
 /** Every Terraform resource of a type, across all modules: [where, block]. */
 const tfAll = (type: string): [string, Json][] =>
-  modules.flatMap((m) => Object.entries(m.resource[type] ?? {}).map(([name, block]) => [`${m.name}: ${type}.${name}`, block as Json] as [string, Json]));
+  modules.flatMap((m) =>
+    Object.entries(m.resource[type] ?? {}).map(([name, block]) => [`${m.name}: ${type}.${name}`, block as Json] as [string, Json]),
+  );
 /** Every CDK resource of a type, across all templates: [where, properties]. */
 const cdkAll = (type: string): [string, Json][] =>
   Object.entries(templates).flatMap(([label, resources]) =>
@@ -71,7 +73,8 @@ describe('no ingress from the internet except the ALB on 80/443', () => {
     const open: string[] = [];
     for (const [where, sg] of cdkAll('AWS::EC2::SecurityGroup')) {
       for (const r of asArray<Json>(sg.SecurityGroupIngress)) {
-        if ((WORLD.includes(r.CidrIp) || WORLD.includes(r.CidrIpv6)) && !albException(where, r.FromPort, r.ToPort)) open.push(`${where} ${r.FromPort}`);
+        if ((WORLD.includes(r.CidrIp) || WORLD.includes(r.CidrIpv6)) && !albException(where, r.FromPort, r.ToPort))
+          open.push(`${where} ${r.FromPort}`);
       }
     }
     for (const [where, r] of cdkAll('AWS::EC2::SecurityGroupIngress')) {
@@ -112,7 +115,10 @@ describe('no unencrypted storage', () => {
       expect(['AES256', 'aws:kms', 'aws:kms:dsse'], `${where} default encryption`).toContain(alg);
     }
     const instances = cdkAll('AWS::EC2::Instance');
-    expect(instances.map(([w]) => w.split(':')[0]), 'the bastion is present only when enabled').toEqual(['dev+bastion']);
+    expect(
+      instances.map(([w]) => w.split(':')[0]),
+      'the bastion is present only when enabled',
+    ).toEqual(['dev+bastion']);
     for (const [where, i] of instances) {
       const devices = asArray<Json>(i.BlockDeviceMappings);
       expect(devices.length, `${where} declares its root volume`).toBeGreaterThan(0);
@@ -179,18 +185,33 @@ describe('no wildcard IAM actions, no AdministratorAccess', () => {
     expect(bad, 'Terraform Allow statements with wildcard actions').toEqual([]);
     // Every policy is a policy document we just checked (a jsonencode'd one would escape the check).
     for (const type of ['aws_iam_role_policy', 'aws_iam_policy', 'aws_iam_user_policy', 'aws_iam_group_policy']) {
-      for (const [where, p] of tfAll(type)) expect(String(p.policy), `${where} policy`).toMatch(/^\$\{data\.aws_iam_policy_document\.\w+\.json\}$/);
+      for (const [where, p] of tfAll(type))
+        expect(String(p.policy), `${where} policy`).toMatch(/^\$\{data\.aws_iam_policy_document\.\w+\.json\}$/);
     }
     for (const [where, r] of tfAll('aws_iam_role')) expect(r.inline_policy, `${where} inline_policy`).toBeUndefined();
-    for (const type of ['aws_iam_role_policy_attachment', 'aws_iam_policy_attachment', 'aws_iam_user_policy_attachment', 'aws_iam_group_policy_attachment']) {
+    for (const type of [
+      'aws_iam_role_policy_attachment',
+      'aws_iam_policy_attachment',
+      'aws_iam_user_policy_attachment',
+      'aws_iam_group_policy_attachment',
+    ]) {
       for (const [where, a] of tfAll(type)) expect(String(a.policy_arn), `${where} policy_arn`).not.toMatch(/AdministratorAccess/);
     }
-    for (const [where, r] of tfAll('aws_iam_role')) expect(JSON.stringify(r.managed_policy_arns ?? []), `${where} managed_policy_arns`).not.toMatch(/AdministratorAccess/);
+    for (const [where, r] of tfAll('aws_iam_role'))
+      expect(JSON.stringify(r.managed_policy_arns ?? []), `${where} managed_policy_arns`).not.toMatch(/AdministratorAccess/);
     // the deploy role's extra attachments come from a variable: neither its default nor an env file may name it
     const root = modules.find((m) => m.name === '.')!;
-    expect(JSON.stringify(root.variable.deploy_role_additional_policy_arns?.default ?? []), 'default deploy_role_additional_policy_arns').not.toMatch(/AdministratorAccess/);
-    for (const [env, vars] of [['dev', devVars], ['prod', prodVars]] as const) {
-      expect(JSON.stringify(vars.deploy_role_additional_policy_arns ?? []), `${env}.tfvars deploy_role_additional_policy_arns`).not.toMatch(/AdministratorAccess/);
+    expect(
+      JSON.stringify(root.variable.deploy_role_additional_policy_arns?.default ?? []),
+      'default deploy_role_additional_policy_arns',
+    ).not.toMatch(/AdministratorAccess/);
+    for (const [env, vars] of [
+      ['dev', devVars],
+      ['prod', prodVars],
+    ] as const) {
+      expect(JSON.stringify(vars.deploy_role_additional_policy_arns ?? []), `${env}.tfvars deploy_role_additional_policy_arns`).not.toMatch(
+        /AdministratorAccess/,
+      );
     }
   });
 
@@ -213,7 +234,8 @@ describe('no wildcard IAM actions, no AdministratorAccess', () => {
       for (const [where, p] of cdkAll(type)) check(where, p.PolicyDocument);
     }
     for (const type of ['AWS::IAM::User', 'AWS::IAM::Group']) {
-      for (const [where, p] of cdkAll(type)) expect(JSON.stringify(p.ManagedPolicyArns ?? []), `${where} ManagedPolicyArns`).not.toMatch(/AdministratorAccess/);
+      for (const [where, p] of cdkAll(type))
+        expect(JSON.stringify(p.ManagedPolicyArns ?? []), `${where} ManagedPolicyArns`).not.toMatch(/AdministratorAccess/);
     }
     expect(bad, 'CDK Allow statements with wildcard actions').toEqual([]);
   });

@@ -63,7 +63,8 @@ describe('Terraform, statically', () => {
         }
         const META = new Set(['source', 'version', 'providers', 'depends_on', 'count', 'for_each']);
         for (const input of Object.keys(block)) {
-          if (!META.has(input) && !(input in target.variable)) problems.push(`${parent.name}: module.${call} passes ${input}, which ${target.name} does not declare`);
+          if (!META.has(input) && !(input in target.variable))
+            problems.push(`${parent.name}: module.${call} passes ${input}, which ${target.name} does not declare`);
         }
         for (const [name, v] of Object.entries(target.variable)) {
           if (!('default' in v) && !(name in block)) problems.push(`${parent.name}: module.${call} does not pass required ${name}`);
@@ -79,11 +80,18 @@ describe('Terraform, statically', () => {
     expect(Object.keys(vars).filter((k) => !(k in root.variable))).toEqual([]);
     expect(existsSync(join(TERRAFORM_ROOT, 'envs', `${env}.backend.hcl`))).toBe(true);
     const backend = await loadTfvars(join(TERRAFORM_ROOT, 'envs', `${env}.backend.hcl`));
-    expect(backend).toMatchObject({ bucket: expect.any(String), key: expect.any(String), dynamodb_table: expect.any(String), encrypt: true });
+    expect(backend).toMatchObject({
+      bucket: expect.any(String),
+      key: expect.any(String),
+      dynamodb_table: expect.any(String),
+      encrypt: true,
+    });
   });
 
   it('keeps state remotely in S3 with a DynamoDB lock', () => {
-    const backends = byName('.').files.flatMap((f) => ((f.json?.terraform ?? []) as any[]).flatMap((t) => Object.keys(t.backend?.[0] ?? t.backend ?? {})));
+    const backends = byName('.').files.flatMap((f) =>
+      ((f.json?.terraform ?? []) as any[]).flatMap((t) => Object.keys(t.backend?.[0] ?? t.backend ?? {})),
+    );
     expect(backends).toContain('s3');
     const bootstrap = byName('bootstrap');
     expect(Object.keys(bootstrap.resource)).toEqual(expect.arrayContaining(['aws_s3_bucket', 'aws_dynamodb_table']));

@@ -10,7 +10,16 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 
-type Step = { name?: string; id?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string; 'working-directory'?: string };
+type Step = {
+  name?: string;
+  id?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+  if?: string;
+  'working-directory'?: string;
+};
 type Job = {
   name?: string;
   if?: string;
@@ -34,12 +43,16 @@ type Workflow = {
 };
 
 const FILES = ['ci', 'deploy', 'teardown'] as const;
-const TEXT = Object.fromEntries(FILES.map((name) => [name, readFileSync(`.github/workflows/${name}.yml`, 'utf8')])) as Record<(typeof FILES)[number], string>;
+const TEXT = Object.fromEntries(FILES.map((name) => [name, readFileSync(`.github/workflows/${name}.yml`, 'utf8')])) as Record<
+  (typeof FILES)[number],
+  string
+>;
 
 function load(name: (typeof FILES)[number]): Workflow {
   // YAML 1.2 (so `on:` stays a key, not `true`), duplicate keys rejected.
   const doc = parseDocument(TEXT[name], { uniqueKeys: true, prettyErrors: true });
-  if (doc.errors.length || doc.warnings.length) throw new Error(`${name}.yml: ${[...doc.errors, ...doc.warnings].map((e) => e.message).join('\n')}`);
+  if (doc.errors.length || doc.warnings.length)
+    throw new Error(`${name}.yml: ${[...doc.errors, ...doc.warnings].map((e) => e.message).join('\n')}`);
   return doc.toJS() as Workflow;
 }
 
@@ -64,7 +77,8 @@ describe('every workflow', () => {
     for (const [id, job] of Object.entries(workflow.jobs)) {
       expect(job['runs-on'], `${name}.${id} runs-on`).toBeTruthy();
       expect(job.steps.length, `${name}.${id} steps`).toBeGreaterThan(0);
-      for (const step of job.steps) expect(Number(step.uses !== undefined) + Number(step.run !== undefined), `${name}.${id}: ${JSON.stringify(step)}`).toBe(1);
+      for (const step of job.steps)
+        expect(Number(step.uses !== undefined) + Number(step.run !== undefined), `${name}.${id}: ${JSON.stringify(step)}`).toBe(1);
     }
   });
 
@@ -79,7 +93,9 @@ describe('every workflow', () => {
 
   it('holds no AWS access keys, and assumes AWS roles only over OIDC', () => {
     for (const name of FILES) {
-      expect(TEXT[name]).not.toMatch(/aws-access-key-id|aws-secret-access-key|aws-session-token|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN/i);
+      expect(TEXT[name]).not.toMatch(
+        /aws-access-key-id|aws-secret-access-key|aws-session-token|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN/i,
+      );
       for (const [id, job] of Object.entries(WORKFLOWS[name].jobs)) {
         for (const step of job.steps.filter((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'))) {
           expect(step.with?.['role-to-assume'], `${name}.${id}`).toMatch(/^\$\{\{ vars\.\w+ \}\}$/);
@@ -124,7 +140,14 @@ describe('deploy.yml', () => {
       for (const [, ref] of text.matchAll(new RegExp(String.raw`(?:--tag|\s-t)\s+"?` + REF, 'g'))) tags.push(`${job}: ${ref}`);
       for (const [, ref] of text.matchAll(new RegExp(String.raw`\bdocker (?:push|tag)\s+"?` + REF, 'g'))) tags.push(`${job}: ${ref}`);
       for (const [, ref] of text.matchAll(new RegExp('docker_image=' + REF, 'g'))) images.push(`${job}: ${ref}`);
-      for (const value of [step.with?.tags, step.with?.['image-ref']]) if (typeof value === 'string') tags.push(...value.split(/[\s,]+/).filter(Boolean).map((ref) => `${job}: ${ref}`));
+      for (const value of [step.with?.tags, step.with?.['image-ref']])
+        if (typeof value === 'string')
+          tags.push(
+            ...value
+              .split(/[\s,]+/)
+              .filter(Boolean)
+              .map((ref) => `${job}: ${ref}`),
+          );
     }
     expect(tags.length, 'the image job tags the image it pushes').toBeGreaterThan(0);
     expect(images.map((image) => image.split(':')[0]).sort()).toEqual(['dev', 'prod']);
@@ -134,7 +157,9 @@ describe('deploy.yml', () => {
   });
 
   it('builds the image once, in a job both deploys depend on, and pushes it', () => {
-    const builds = steps(deploy).filter(({ step }) => /\bdocker (buildx )?build\b/.test(script(step)) || step.uses?.startsWith('docker/build-push-action@'));
+    const builds = steps(deploy).filter(
+      ({ step }) => /\bdocker (buildx )?build\b/.test(script(step)) || step.uses?.startsWith('docker/build-push-action@'),
+    );
     expect(builds.map(({ job }) => job)).toEqual(['image']);
     expect(script(builds[0]!.step)).toMatch(/--push\b/);
     expect(needsOf(deploy.jobs.dev!)).toContain('image');
@@ -155,7 +180,9 @@ describe('deploy.yml', () => {
       expect(runs.join('\n'), `${env} names only its own files`).not.toMatch(new RegExp(`envs/${env === 'dev' ? 'prod' : 'dev'}\\.`));
       expect(environmentOf(job)).toBe(env);
       // The smoke check after the apply: /health through the ALB's DNS name from terraform output.
-      const smoke = runs.findIndex((run) => /terraform output -raw alb_dns_name/.test(run) && /\bcurl\b[^\n]*--fail|\bcurl -f/.test(run) && /\/health/.test(run));
+      const smoke = runs.findIndex(
+        (run) => /terraform output -raw alb_dns_name/.test(run) && /\bcurl\b[^\n]*--fail|\bcurl -f/.test(run) && /\/health/.test(run),
+      );
       expect(smoke, `${env} smoke check`).toBeGreaterThan(apply);
     }
     expect(needsOf(deploy.jobs.prod!)).toContain('dev');
@@ -188,11 +215,17 @@ describe('teardown.yml', () => {
   const confirm = (inputs: { environment: string; confirm: string }) => {
     const step = job.steps[0]!;
     const env = Object.fromEntries(
-      Object.entries(step.env ?? {}).map(([key, value]) => [key, String(value).replace(/\$\{\{\s*inputs\.(\w+)\s*\}\}/g, (_, name: keyof typeof inputs) => inputs[name])]),
+      Object.entries(step.env ?? {}).map(([key, value]) => [
+        key,
+        String(value).replace(/\$\{\{\s*inputs\.(\w+)\s*\}\}/g, (_, name: keyof typeof inputs) => inputs[name]),
+      ]),
     );
     expect(Object.values(env).join(' '), 'inputs reach the script through env, never spliced into it').not.toContain('${{');
     expect(step.run).not.toContain('${{');
-    return spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', step.run!], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
+    return spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', step.run!], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      encoding: 'utf8',
+    });
   };
 
   it.each([
@@ -223,8 +256,13 @@ describe('ci.yml', () => {
     expect(test.services!.postgres!.image).toBe('postgres:16');
     expect(test.env?.TEST_DATABASE_URL).toMatch(/^postgres:\/\/.+@postgres:5432\/\w+$/);
     const runs = test.steps.map(script);
-    const order = ['npm ci', 'npm run typecheck', 'npm run build', 'npm run web:weight', 'npm test'].map((command) => runs.findIndex((run) => run.includes(command)));
-    expect(order.every((at) => at >= 0), JSON.stringify(order)).toBe(true);
+    const order = ['npm ci', 'npm run typecheck', 'npm run build', 'npm run web:weight', 'npm test'].map((command) =>
+      runs.findIndex((run) => run.includes(command)),
+    );
+    expect(
+      order.every((at) => at >= 0),
+      JSON.stringify(order),
+    ).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 

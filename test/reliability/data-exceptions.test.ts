@@ -34,7 +34,8 @@ describe.each(ENGINES)('data only the database would refuse, on %s', (engine) =>
   let app: TestApp;
   beforeAll(async () => {
     app = await startApp(engine);
-    for (const priority of ['critical', 'high', 'low']) await createAction(app, { title: `A ${priority} action for cursor checks`, priority });
+    for (const priority of ['critical', 'high', 'low'])
+      await createAction(app, { title: `A ${priority} action for cursor checks`, priority });
   });
   afterAll(async () => {
     await app?.close();
@@ -50,7 +51,10 @@ describe.each(ENGINES)('data only the database would refuse, on %s', (engine) =>
 
     const problem = expectProblem(res, 400);
     expect(problem.type).toMatch(/\/validation$/);
-    expect(problem.errors?.map((e) => e.path), res.text).toContain('cursor');
+    expect(
+      problem.errors?.map((e) => e.path),
+      res.text,
+    ).toContain('cursor');
     expect(await storedState(app)).toEqual(before);
   });
 

@@ -4,7 +4,6 @@
 // request with a 200 or a 503 problem within a bound, heal on its own once
 // the database is back, and never write the database password anywhere.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -17,7 +16,6 @@ import { describePostgres, startFaultProxy, type FaultProxy } from '../support/f
 /** Put in every DATABASE_URL (trust auth ignores it); it must never appear in the process's output. */
 const SECRET = 'not-a-real-secret';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 
 /** The URL of `db` with the password set and, optionally, host and port replaced (the proxy). */
 function serverUrl(db: FreshDatabase, via?: FaultProxy): string {
@@ -50,7 +48,8 @@ interface RunningServer {
   call(method: string, path: string, options?: { body?: unknown; as?: Caller; timeoutMs?: number }): Promise<Outcome>;
 }
 
-const show = (o: Outcome) => (failed(o) ? `${o.error} after ${Math.round(o.ms)} ms` : `${o.status} after ${Math.round(o.ms)} ms: ${o.text.slice(0, 300)}`);
+const show = (o: Outcome) =>
+  failed(o) ? `${o.error} after ${Math.round(o.ms)} ms` : `${o.status} after ${Math.round(o.ms)} ms: ${o.text.slice(0, 300)}`;
 
 /** A 503 problem of type …/unavailable that leaks no stack or SQL. */
 function expectUnavailable(o: Outcome, what: string) {
@@ -94,7 +93,14 @@ describePostgres('the bundled server process when PostgreSQL fails', () => {
   /** Starts dist/server.mjs and waits until /health answers 200. */
   async function startServer(databaseUrl: string, env: Record<string, string> = {}): Promise<RunningServer> {
     const port = await freePort();
-    const proc = startServerProcess(bundle, { DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env });
+    const proc = startServerProcess(bundle, {
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      ...env,
+    });
     let stderr = '';
     proc.child.stderr!.on('data', (chunk: string) => (stderr += chunk));
     cleanups.push(async () => {
@@ -132,14 +138,18 @@ describePostgres('the bundled server process when PostgreSQL fails', () => {
           return { status: res.status, headers: res.headers, text, body, ms: performance.now() - started };
         } catch (error) {
           const e = error as Error & { cause?: { code?: string; message?: string } };
-          const why = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `${e.message}${e.cause ? ` (${e.cause.code ?? e.cause.message})` : ''}`;
+          const why =
+            e.name === 'TimeoutError'
+              ? `no answer within ${timeoutMs} ms`
+              : `${e.message}${e.cause ? ` (${e.cause.code ?? e.cause.message})` : ''}`;
           return { error: why, ms: performance.now() - started };
         }
       },
     };
     const deadline = performance.now() + 30_000;
     for (;;) {
-      if (proc.child.exitCode !== null) throw new Error(`the server exited at start (code ${proc.child.exitCode}): ${stderr}${proc.output()}`);
+      if (proc.child.exitCode !== null)
+        throw new Error(`the server exited at start (code ${proc.child.exitCode}): ${stderr}${proc.output()}`);
       const health = await server.call('GET', '/health', { timeoutMs: 2_000 });
       if (!failed(health) && health.status === 200) return server;
       if (performance.now() > deadline) throw new Error(`the server did not become healthy within 30 s: ${show(health)}`);
@@ -228,10 +238,12 @@ describePostgres('the bundled server process when PostgreSQL fails', () => {
     expect(ok.length, 'no write succeeded at all').toBeGreaterThan(0);
 
     // What was stored is consistent: one version per applied write, each recorded in the history.
-    const stored = (await db.db.query<{ version: number; updates: number }>(
-      `SELECT version, (SELECT count(*)::int FROM action_events e WHERE e.action_id = a.id AND e.kind = 'updated') AS updates FROM actions a WHERE id = $1`,
-      [id],
-    )).rows[0]!;
+    const stored = (
+      await db.db.query<{ version: number; updates: number }>(
+        `SELECT version, (SELECT count(*)::int FROM action_events e WHERE e.action_id = a.id AND e.kind = 'updated') AS updates FROM actions a WHERE id = $1`,
+        [id],
+      )
+    ).rows[0]!;
     expect(stored.version - 1).toBeGreaterThanOrEqual(ok.length);
     expect(stored.version - 1).toBeLessThanOrEqual(outcomes.length);
     expect(stored.updates).toBe(stored.version - 1);
@@ -280,8 +292,18 @@ describePostgres('the bundled server process when PostgreSQL fails', () => {
 
     // Soft, so that one run reports both halves: the requests in flight, and the recovery.
     const late = answers.filter((o) => o.ms > QUERY_TIMEOUT_MS + 1_500);
-    expect.soft(late.map(show), `requests that took longer than DB_QUERY_TIMEOUT_MS + 1.5 s (network frozen for ${Math.round(backAt - frozenAt)} ms)`).toEqual([]);
-    expect.soft(answers.map((o) => (failed(o) ? 'no answer' : o.status)), 'the statuses of the 10 requests in flight').toEqual(Array(10).fill(503));
+    expect
+      .soft(
+        late.map(show),
+        `requests that took longer than DB_QUERY_TIMEOUT_MS + 1.5 s (network frozen for ${Math.round(backAt - frozenAt)} ms)`,
+      )
+      .toEqual([]);
+    expect
+      .soft(
+        answers.map((o) => (failed(o) ? 'no answer' : o.status)),
+        'the statuses of the 10 requests in flight',
+      )
+      .toEqual(Array(10).fill(503));
     answers.forEach((o, i) => {
       if (!failed(o) && o.status === 503) expectUnavailable(o, `in-flight list ${i + 1} of 10`);
     });

@@ -86,7 +86,9 @@ describePostgres('the fault proxy in front of PostgreSQL', () => {
     // The backend is still there, idle: it never received the query.
     const observer = track(clientVia(proxy));
     await observer.connect();
-    const { rows } = await observer.query<{ state: string; query: string }>('SELECT state, query FROM pg_stat_activity WHERE pid = $1', [pid]);
+    const { rows } = await observer.query<{ state: string; query: string }>('SELECT state, query FROM pg_stat_activity WHERE pid = $1', [
+      pid,
+    ]);
     expect(rows).toHaveLength(1);
     expect(rows[0]!.state).toBe('idle');
     expect(rows[0]!.query).not.toContain('frozen');

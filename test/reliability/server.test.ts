@@ -42,7 +42,11 @@ function get(port: number, path: string, options: { agent?: Agent; headers?: Rec
       res.on('error', reject);
       res.on('end', () => {
         try {
-          resolve({ status: res.statusCode!, headers: res.headers, body: /json/.test(res.headers['content-type'] ?? '') && text ? JSON.parse(text) : text });
+          resolve({
+            status: res.statusCode!,
+            headers: res.headers,
+            body: /json/.test(res.headers['content-type'] ?? '') && text ? JSON.parse(text) : text,
+          });
         } catch (error) {
           reject(error);
         }
@@ -58,7 +62,12 @@ const HEALTH_TIMEOUT_MS = testConfig().HEALTH_TIMEOUT_MS;
 /** The app over `db` (the file's database by default), with extra operations, on a server not yet listening. */
 function serve(extra: Operation[] = [], db: Database = fresh.db): HttpServer {
   const deps = inProcessDeps({ db, logger: silentLogger() });
-  return createHttpServer({ app: createApp({ operations: [...OPERATIONS, ...extra], deps }), health: deps.health, logger: deps.logger, albIdleTimeoutS: 60 });
+  return createHttpServer({
+    app: createApp({ operations: [...OPERATIONS, ...extra], deps }),
+    health: deps.health,
+    logger: deps.logger,
+    albIdleTimeoutS: 60,
+  });
 }
 
 /** A server answering `/health` over `db`, listening on a loopback port. */
@@ -74,11 +83,14 @@ function heldOperation() {
   const gate = new Promise<void>((resolve) => (open = resolve));
   let entered!: () => void;
   const arrived = new Promise<void>((resolve) => (entered = resolve));
-  const handler = operation({ method: 'GET', path: '/test/held', summary: 'held', success: { status: 200, description: 'ok' }, problems: [] }, async () => {
-    entered();
-    await gate;
-    return json(200, { held: true });
-  });
+  const handler = operation(
+    { method: 'GET', path: '/test/held', summary: 'held', success: { status: 200, description: 'ok' }, problems: [] },
+    async () => {
+      entered();
+      await gate;
+      return json(200, { held: true });
+    },
+  );
   return { handler, arrived, release: () => open() };
 }
 
@@ -99,7 +111,6 @@ async function silentPort(): Promise<{ port: number; close(): Promise<void> }> {
   };
 }
 
-
 // One database for the file (PGlite opens in ~5 s), fresh and not migrated.
 let fresh: FreshDatabase;
 beforeAll(async () => {
@@ -113,11 +124,21 @@ afterAll(async () => {
 
 describe('keep-alive against the ALB idle timeout', () => {
   it('keeps idle connections 5 s and headers 10 s longer than the ALB idle timeout', () => {
-    const at60 = createHttpServer({ app: createApp({ operations: OPERATIONS, deps: inProcessDeps() }), health: new Health(), logger: silentLogger(), albIdleTimeoutS: 60 }).server;
+    const at60 = createHttpServer({
+      app: createApp({ operations: OPERATIONS, deps: inProcessDeps() }),
+      health: new Health(),
+      logger: silentLogger(),
+      albIdleTimeoutS: 60,
+    }).server;
     expect(at60.keepAliveTimeout).toBe(65_000);
     expect(at60.headersTimeout).toBe(70_000);
 
-    const at350 = createHttpServer({ app: createApp({ operations: OPERATIONS, deps: inProcessDeps() }), health: new Health(), logger: silentLogger(), albIdleTimeoutS: 350 }).server;
+    const at350 = createHttpServer({
+      app: createApp({ operations: OPERATIONS, deps: inProcessDeps() }),
+      health: new Health(),
+      logger: silentLogger(),
+      albIdleTimeoutS: 350,
+    }).server;
     expect(at350.keepAliveTimeout).toBe(355_000);
     expect(at350.headersTimeout).toBe(360_000);
   });
@@ -161,19 +182,33 @@ describe(`/health on ${ENGINE}`, () => {
     const port = await over(fresh.db);
     const behind = await get(port, '/health');
     expect(behind.status).toBe(503);
-    expect(behind.body).toMatchObject({ status: 'error', draining: false, database: { engine: ENGINE, reachable: true }, migrations: { applied: 0, head: HEAD } });
+    expect(behind.body).toMatchObject({
+      status: 'error',
+      draining: false,
+      database: { engine: ENGINE, reachable: true },
+      migrations: { applied: 0, head: HEAD },
+    });
 
     await migrate(fresh.db);
 
     const ready = await get(port, '/health');
     expect(ready.status).toBe(200);
     expect(ready.headers['cache-control']).toBe('no-store');
-    expect(ready.body).toMatchObject({ status: 'ok', draining: false, database: { engine: ENGINE, reachable: true }, migrations: { applied: HEAD, head: HEAD } });
+    expect(ready.body).toMatchObject({
+      status: 'ok',
+      draining: false,
+      database: { engine: ENGINE, reachable: true },
+      migrations: { applied: HEAD, head: HEAD },
+    });
     expect(ready.body.database.error).toBeUndefined();
   });
 
   it('answers 503 at once when nothing listens on the database port', async () => {
-    const dead = openPostgres('postgres://postgres:secret-pw@127.0.0.1:1/x', postgresOptions({ DB_POOL_MAX: 2, DB_STATEMENT_TIMEOUT_MS: 1000 }), silentLogger());
+    const dead = openPostgres(
+      'postgres://postgres:secret-pw@127.0.0.1:1/x',
+      postgresOptions({ DB_POOL_MAX: 2, DB_STATEMENT_TIMEOUT_MS: 1000 }),
+      silentLogger(),
+    );
     const port = await over(dead);
     try {
       const started = performance.now();
@@ -181,7 +216,11 @@ describe(`/health on ${ENGINE}`, () => {
       const took = performance.now() - started;
 
       expect(res.status).toBe(503);
-      expect(res.body).toMatchObject({ status: 'error', database: { engine: 'postgres', reachable: false, error: 'unreachable' }, migrations: { applied: null, head: HEAD } });
+      expect(res.body).toMatchObject({
+        status: 'error',
+        database: { engine: 'postgres', reachable: false, error: 'unreachable' },
+        migrations: { applied: null, head: HEAD },
+      });
       expect(JSON.stringify(res.body)).not.toContain('secret-pw');
       expect(took).toBeLessThan(HEALTH_TIMEOUT_MS + 500);
     } finally {
@@ -191,7 +230,11 @@ describe(`/health on ${ENGINE}`, () => {
 
   it('answers 503 within HEALTH_TIMEOUT_MS when the database accepts but never answers', async () => {
     const silent = await silentPort();
-    const hung = openPostgres(`postgres://postgres@127.0.0.1:${silent.port}/x`, postgresOptions({ DB_POOL_MAX: 2, DB_STATEMENT_TIMEOUT_MS: 1000 }), silentLogger());
+    const hung = openPostgres(
+      `postgres://postgres@127.0.0.1:${silent.port}/x`,
+      postgresOptions({ DB_POOL_MAX: 2, DB_STATEMENT_TIMEOUT_MS: 1000 }),
+      silentLogger(),
+    );
     const port = await over(hung);
     const limit = HEALTH_TIMEOUT_MS;
     try {
@@ -210,7 +253,11 @@ describe(`/health on ${ENGINE}`, () => {
   });
 
   it('answers 503, and stays up, when its database handle has been closed', async () => {
-    const closed = openPostgres('postgres://postgres@127.0.0.1:1/x', postgresOptions({ DB_POOL_MAX: 1, DB_STATEMENT_TIMEOUT_MS: 1000 }), silentLogger());
+    const closed = openPostgres(
+      'postgres://postgres@127.0.0.1:1/x',
+      postgresOptions({ DB_POOL_MAX: 1, DB_STATEMENT_TIMEOUT_MS: 1000 }),
+      silentLogger(),
+    );
     await closed.close();
     const port = await over(closed);
 
@@ -285,7 +332,10 @@ const now = () => performance.timeOrigin + performance.now();
 
 function keepAliveLoad(port: number, clients: number) {
   const waiting = new Int32Array(new SharedArrayBuffer((clients + 1) * Int32Array.BYTES_PER_ELEMENT));
-  const worker = new Worker(LOAD_CLIENTS, { eval: true, workerData: { port, clients, headers: VIEWER, stopAt: now() + 15_000, waiting: waiting.buffer } });
+  const worker = new Worker(LOAD_CLIENTS, {
+    eval: true,
+    workerData: { port, clients, headers: VIEWER, stopAt: now() + 15_000, waiting: waiting.buffer },
+  });
   const outcomes = new Promise<Outcome[]>((resolve, reject) => {
     worker.once('message', (all: Outcome[]) => void worker.terminate().then(() => resolve(all)));
     worker.once('error', reject);
@@ -294,7 +344,7 @@ function keepAliveLoad(port: number, clients: number) {
   const allWaiting = () => waiting.subarray(0, clients).every((_, i) => Atomics.load(waiting, i) === 1);
   /** Resolves once the clients have had `count` answers: the load is running. */
   const answered = async (count: number) => {
-    for (const deadline = performance.now() + 10_000; Atomics.load(waiting, clients) < count; ) {
+    for (const deadline = performance.now() + 10_000; Atomics.load(waiting, clients) < count;) {
       if (performance.now() > deadline) throw new Error('the load did not start');
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -428,7 +478,13 @@ describe(`the bundled server process on ${ENGINE}`, () => {
 
   it('migrates, serves, and exits 0 on SIGTERM even with an idle keep-alive connection open', async () => {
     const port = await freePort();
-    const env: Record<string, string> = { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '20000' };
+    const env: Record<string, string> = {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      SHUTDOWN_TIMEOUT_MS: '20000',
+    };
     if (own) env.DATABASE_URL = own.url!;
     const proc = startServerProcess(bundle, env);
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -449,7 +505,10 @@ describe(`the bundled server process on ${ENGINE}`, () => {
       // stderr holds the one line for a person at a terminal, nothing else.
       expect({ code, signal, stderr }).toEqual({ code: 0, signal: null, stderr: `listening on http://localhost:${port}\n` });
       expect(performance.now() - signalled).toBeLessThan(5_000);
-      const messages = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line).msg);
+      const messages = stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line).msg);
       expect(messages).toEqual(expect.arrayContaining(['listening', 'draining', 'stopped']));
       expect(messages.indexOf('stopped')).toBeGreaterThan(messages.indexOf('draining'));
     } finally {

@@ -42,7 +42,13 @@ export async function freshDatabase(engine: Engine, options: { migrate?: boolean
   if (engine === 'pglite') {
     const dir = await mkdtemp(join(tmpdir(), 'iat-test-'));
     const db = await openPglite(dir);
-    fresh = { db, drop: async () => { await db.close(); await rm(dir, { recursive: true, force: true }); } };
+    fresh = {
+      db,
+      drop: async () => {
+        await db.close();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
   } else {
     if (!POSTGRES_URL) throw new Error('TEST_DATABASE_URL is not set');
     const name = `iat_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
@@ -132,13 +138,22 @@ export async function startApp(engine: Engine, options: StartOptions = {}): Prom
   const config = testConfig(options.config);
   const logger = options.logger ?? silentLogger();
   const health = new Health();
-  const router = createApp({ operations: OPERATIONS, deps: { db: fresh.db, store, config, logger, health }, webRoot: join(process.cwd(), 'web') });
+  const router = createApp({
+    operations: OPERATIONS,
+    deps: { db: fresh.db, store, config, logger, health },
+    webRoot: join(process.cwd(), 'web'),
+  });
   const http = createHttpServer({ app: router, health, logger, albIdleTimeoutS: 60 });
   const address = await http.listen(0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${address.port}`;
   const expectConforming: TestApp['expectConforming'] = (method, path, res) => {
     const { handler } = router.match(method, path.split('?')[0]!);
-    const mismatches = responseMismatches(handler.spec, { method, status: res.status, contentType: res.headers.get('content-type'), text: res.text });
+    const mismatches = responseMismatches(handler.spec, {
+      method,
+      status: res.status,
+      contentType: res.headers.get('content-type'),
+      text: res.text,
+    });
     expect(mismatches, `${method} ${path}`).toEqual([]);
   };
   return {
@@ -195,17 +210,34 @@ export function expectProblem(res: Reply, status: number) {
   expect(res.status, res.text).toBe(status);
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   const body = res.body as Record<string, unknown>;
-  expect(body).toMatchObject({ type: expect.stringMatching(/^https?:\/\/\S+$/), title: expect.any(String), status, detail: expect.any(String), instance: expect.stringMatching(/^\//) });
+  expect(body).toMatchObject({
+    type: expect.stringMatching(/^https?:\/\/\S+$/),
+    title: expect.any(String),
+    status,
+    detail: expect.any(String),
+    instance: expect.stringMatching(/^\//),
+  });
   expect(body.request_id).toBe(res.headers.get('x-request-id'));
   expect(Object.keys(body).filter((k) => !PROBLEM_FIELDS.includes(k))).toEqual([]);
-  expect(res.text).not.toMatch(/\n\s+at |\bat \S+ \(|:\d+:\d+\)|node_modules|\bSELECT\b|\bINSERT INTO\b|\bUPDATE actions\b|\bDELETE FROM\b/);
+  expect(res.text).not.toMatch(
+    /\n\s+at |\bat \S+ \(|:\d+:\d+\)|node_modules|\bSELECT\b|\bINSERT INTO\b|\bUPDATE actions\b|\bDELETE FROM\b/,
+  );
   for (const error of (body.errors ?? []) as unknown[]) expect(error).toEqual({ path: expect.any(String), message: expect.any(String) });
-  return body as { type: string; title: string; status: number; detail: string; instance: string; request_id: string; errors?: { path: string; message: string }[] };
+  return body as {
+    type: string;
+    title: string;
+    status: number;
+    detail: string;
+    instance: string;
+    request_id: string;
+    errors?: { path: string; message: string }[];
+  };
 }
 
 /** Everything stored, digested: equal before and after a refused request means nothing changed. */
 export async function storedState(app: TestApp) {
-  const digest = (table: string) => `(SELECT count(*)::int AS n, md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) AS md5 FROM ${table} t)`;
+  const digest = (table: string) =>
+    `(SELECT count(*)::int AS n, md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) AS md5 FROM ${table} t)`;
   const { rows } = await app.db.query<{ actions: unknown; events: unknown; evidence: unknown; deletions: unknown }>(
     `SELECT row_to_json(a)::text AS actions, row_to_json(e)::text AS events, row_to_json(v)::text AS evidence, row_to_json(d)::text AS deletions
      FROM ${digest('actions')} a, ${digest('action_events')} e, ${digest('evidence')} v, ${digest('action_deletions')} d`,

@@ -10,7 +10,6 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -33,7 +32,7 @@ export const CHROMIUM_ARGS = [
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 
 export const INSTALL_HINT =
-  'No Chromium for the browser tests. Install Debian\'s package: `apt-get update && apt-get install -y chromium` ' +
+  "No Chromium for the browser tests. Install Debian's package: `apt-get update && apt-get install -y chromium` " +
   `(it provides ${DEFAULT_CHROMIUM}), or point CHROMIUM_PATH at a Chromium binary. ` +
   'Do not run `playwright install`. To skip the browser suites explicitly: SKIP_BROWSER_TESTS=1 (CI never does).';
 
@@ -84,7 +83,9 @@ export function describeBrowser(name: string, fn: () => void): void {
 }
 
 function noBrowserMessage(): string {
-  const asked = process.env.CHROMIUM_PATH ? `CHROMIUM_PATH=${process.env.CHROMIUM_PATH} is not an executable` : `${DEFAULT_CHROMIUM} is missing`;
+  const asked = process.env.CHROMIUM_PATH
+    ? `CHROMIUM_PATH=${process.env.CHROMIUM_PATH} is not an executable`
+    : `${DEFAULT_CHROMIUM} is missing`;
   return `${INSTALL_HINT} (${asked})`;
 }
 
@@ -108,7 +109,6 @@ export interface AppServer {
   /** SIGTERM (SIGKILL after 10 s), then removes the build and the data directory. */
   close(): Promise<void>;
 }
-
 
 /**
  * The real server (dist/server.mjs of a private build, see ./build.ts) on a
@@ -235,7 +235,10 @@ export interface AxeViolation {
  * CSP stays on) over `selector` or the whole document; returns the
  * violations at or above `minImpact` (default: serious).
  */
-export async function axeScan(page: Page, options: { selector?: string; minImpact?: 'minor' | 'moderate' | 'serious' | 'critical' } = {}): Promise<AxeViolation[]> {
+export async function axeScan(
+  page: Page,
+  options: { selector?: string; minImpact?: 'minor' | 'moderate' | 'serious' | 'critical' } = {},
+): Promise<AxeViolation[]> {
   if (!(await page.evaluate("typeof window.axe === 'object'"))) await page.evaluate(`${AXE_SOURCE}\n;void 0`);
   const context = options.selector ? JSON.stringify(options.selector) : 'document';
   const violations = (await page.evaluate(

@@ -44,8 +44,14 @@ export interface Exited {
 }
 
 /** Runs the bundled server with exactly `env` (plus PATH) and collects its output. */
-export function startServerProcess(bundle: Bundle, env: Record<string, string>): { child: ChildProcess; exited: Promise<Exited>; output: () => string } {
-  const child = spawn(process.execPath, [bundle.server], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startServerProcess(
+  bundle: Bundle,
+  env: Record<string, string>,
+): { child: ChildProcess; exited: Promise<Exited>; output: () => string } {
+  const child = spawn(process.execPath, [bundle.server], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

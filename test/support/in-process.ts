@@ -61,7 +61,9 @@ const untouchable = <T extends object>(what: string): T =>
   });
 
 /** Dependencies without I/O: the database and the store throw when touched. */
-export function inProcessDeps(overrides: { config?: Partial<Config>; logger?: Logger; db?: Database; store?: EvidenceStore } = {}): Omit<Deps, 'specs'> {
+export function inProcessDeps(
+  overrides: { config?: Partial<Config>; logger?: Logger; db?: Database; store?: EvidenceStore } = {},
+): Omit<Deps, 'specs'> {
   return {
     db: overrides.db ?? untouchable<Database>('database'),
     store: overrides.store ?? untouchable<EvidenceStore>('evidence store'),

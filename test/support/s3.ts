@@ -86,8 +86,7 @@ export async function startS3(bucket = 'evidence-test'): Promise<S3Fixture> {
     cutAfter(bytes) {
       budget = bytes;
     },
-    store: (options = {}) =>
-      openS3Store({ bucket, sse: 'AES256', endpoint, credentials: S3_CREDENTIALS, ...options }),
+    store: (options = {}) => openS3Store({ bucket, sse: 'AES256', endpoint, credentials: S3_CREDENTIALS, ...options }),
     direct,
     async keys() {
       const page = await direct.send(new ListObjectsV2Command({ Bucket: bucket }));

@@ -52,7 +52,17 @@ export async function loadModule(dir: string): Promise<TfModule> {
       .sort()
       .map((f) => parseFile(join(dir, f))),
   );
-  const mod: TfModule = { dir, name: relative(TERRAFORM_ROOT, dir) || '.', files, variable: {}, resource: {}, module: {}, output: {}, data: {}, locals: {} };
+  const mod: TfModule = {
+    dir,
+    name: relative(TERRAFORM_ROOT, dir) || '.',
+    files,
+    variable: {},
+    resource: {},
+    module: {},
+    output: {},
+    data: {},
+    locals: {},
+  };
   for (const file of files) {
     const json = file.json ?? {};
     for (const [name, blocks] of Object.entries(json.variable ?? {})) mod.variable[name] = first(blocks);

@@ -46,8 +46,13 @@ describe('loadConfig', () => {
     expect(errorFor({ DB_STATEMENT_TIMEOUT_MS: '5000', DB_QUERY_TIMEOUT_MS: '5000' }).message).toBe(
       'configuration: DB_QUERY_TIMEOUT_MS must be above DB_STATEMENT_TIMEOUT_MS (got 5000 and 5000)',
     );
-    expect(errorFor({ DB_STATEMENT_TIMEOUT_MS: '20000' }).message).toMatch(/^configuration: DB_QUERY_TIMEOUT_MS must be above DB_STATEMENT_TIMEOUT_MS/);
-    expect(loadConfig({ DB_STATEMENT_TIMEOUT_MS: '20000', DB_QUERY_TIMEOUT_MS: '21000' })).toMatchObject({ DB_STATEMENT_TIMEOUT_MS: 20_000, DB_QUERY_TIMEOUT_MS: 21_000 });
+    expect(errorFor({ DB_STATEMENT_TIMEOUT_MS: '20000' }).message).toMatch(
+      /^configuration: DB_QUERY_TIMEOUT_MS must be above DB_STATEMENT_TIMEOUT_MS/,
+    );
+    expect(loadConfig({ DB_STATEMENT_TIMEOUT_MS: '20000', DB_QUERY_TIMEOUT_MS: '21000' })).toMatchObject({
+      DB_STATEMENT_TIMEOUT_MS: 20_000,
+      DB_QUERY_TIMEOUT_MS: 21_000,
+    });
   });
 
   it('parses numbers, booleans and URLs from their text', () => {
@@ -59,7 +64,13 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'warn',
     });
 
-    expect(cfg).toMatchObject({ PORT: 3000, DATABASE_URL: 'postgresql://app:pw@db.internal:5432/tracker', MIGRATE_ON_START: false, ALB_IDLE_TIMEOUT_S: 120, LOG_LEVEL: 'warn' });
+    expect(cfg).toMatchObject({
+      PORT: 3000,
+      DATABASE_URL: 'postgresql://app:pw@db.internal:5432/tracker',
+      MIGRATE_ON_START: false,
+      ALB_IDLE_TIMEOUT_S: 120,
+      LOG_LEVEL: 'warn',
+    });
     expect(loadConfig({ MIGRATE_ON_START: '1' }).MIGRATE_ON_START).toBe(true);
     expect(loadConfig({ MIGRATE_ON_START: 'false' }).MIGRATE_ON_START).toBe(false);
   });
@@ -98,7 +109,9 @@ describe('loadConfig', () => {
   });
 
   it('refuses a KMS key id unless the encryption is aws:kms', () => {
-    expect(errorFor({ EVIDENCE_KMS_KEY_ID: 'alias/evidence' }).message).toMatch(/^configuration: EVIDENCE_KMS_KEY_ID .*EVIDENCE_SSE=aws:kms/);
+    expect(errorFor({ EVIDENCE_KMS_KEY_ID: 'alias/evidence' }).message).toMatch(
+      /^configuration: EVIDENCE_KMS_KEY_ID .*EVIDENCE_SSE=aws:kms/,
+    );
   });
 
   it.each([
@@ -154,7 +167,9 @@ describe('loadConfig', () => {
 
 describe('redactUrl', () => {
   it('hides the password and keeps user, host and database', () => {
-    expect(redactUrl('postgres://app:hunter2@db.internal:5432/tracker?sslmode=require')).toBe('postgres://app:***@db.internal:5432/tracker?sslmode=require');
+    expect(redactUrl('postgres://app:hunter2@db.internal:5432/tracker?sslmode=require')).toBe(
+      'postgres://app:***@db.internal:5432/tracker?sslmode=require',
+    );
   });
 
   it('leaves a URL without a password unchanged', () => {
@@ -194,6 +209,8 @@ describe('the bundled server with a bad configuration', () => {
 
     expect(code).toBe(1);
     expect(stdout + stderr).not.toContain('Sup3rSecret');
-    expect(stderr.split('\n').filter(Boolean)).toEqual([expect.stringMatching(/^configuration: DATABASE_URL .*mysql:\/\/admin:\*\*\*@db\.example\.com\/app/)]);
+    expect(stderr.split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(/^configuration: DATABASE_URL .*mysql:\/\/admin:\*\*\*@db\.example\.com\/app/),
+    ]);
   });
 });

@@ -84,13 +84,21 @@ export async function api<T>(method: string, path: string, options: RequestOptio
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
     throw new ApiError({ type: 'about:blank', title: 'Network error', status: 0 });
   }
-  if (!response.ok) throw new ApiError(await readProblem(response.status, response.statusText, response.headers.get('content-type'), () => response.text()));
+  if (!response.ok)
+    throw new ApiError(
+      await readProblem(response.status, response.statusText, response.headers.get('content-type'), () => response.text()),
+    );
   if (response.status === 204) return undefined as T;
   return (await response.json()) as T;
 }
 
 /** A problem from any failed response (fetch or XHR). */
-export async function readProblem(status: number, statusText: string, contentType: string | null, text: () => Promise<string> | string): Promise<PageProblem> {
+export async function readProblem(
+  status: number,
+  statusText: string,
+  contentType: string | null,
+  text: () => Promise<string> | string,
+): Promise<PageProblem> {
   if (contentType && /json/i.test(contentType)) {
     try {
       const body = JSON.parse(await text()) as Partial<Problem>;

@@ -57,7 +57,11 @@ export function historyList(items: readonly HistoryEvent[]): HTMLOListElement {
         { 'data-kind': e.kind },
         h('div', null, h('strong', null, e.actor), h('span', { class: 'muted' }, ` (${e.role}) `), describe(e), ' · ', timeAgo(e.at)),
         fields.length
-          ? h('ul', { class: 'changes' }, fields.map(([name, [from, to]]) => h('li', null, h('span', { class: 'muted' }, `${name}: `), show(from), ' → ', show(to))))
+          ? h(
+              'ul',
+              { class: 'changes' },
+              fields.map(([name, [from, to]]) => h('li', null, h('span', { class: 'muted' }, `${name}: `), show(from), ' → ', show(to))),
+            )
           : null,
         e.note ? h('p', { class: 'note' }, e.note) : null,
       );
@@ -106,11 +110,16 @@ export function openDetail(action: Action, hooks: DetailHooks): void {
   );
   const remove = h('button', { type: 'button', class: 'danger' }, 'Delete');
   remove.addEventListener('click', () =>
-    confirmByTyping(current.key, `This deletes ${current.key} "${current.title}" with its evidence. A deletion record is kept.`, async () => {
-      await api('DELETE', `/api/v1/actions/${current.id}`);
-      m.close();
-      hooks.deleted(current.id);
-    }, { fallbackFocus: () => document.getElementById('f-q') }),
+    confirmByTyping(
+      current.key,
+      `This deletes ${current.key} "${current.title}" with its evidence. A deletion record is kept.`,
+      async () => {
+        await api('DELETE', `/api/v1/actions/${current.id}`);
+        m.close();
+        hooks.deleted(current.id);
+      },
+      { fallbackFocus: () => document.getElementById('f-q') },
+    ),
   );
   if (can(role, 'write')) toolbar.append(edit);
   if (can(role, 'delete')) toolbar.append(remove);
@@ -127,7 +136,10 @@ export function openDetail(action: Action, hooks: DetailHooks): void {
       h('p', { class: 'prose' }, a.resolution_notes ?? '—'),
     );
     if (a.evidence) {
-      fill(evidence, evidenceList(a.evidence, { canDelete: can(role, 'delete'), report: (msg) => m.alert(msg), deleted: () => void refresh(true) }));
+      fill(
+        evidence,
+        evidenceList(a.evidence, { canDelete: can(role, 'delete'), report: (msg) => m.alert(msg), deleted: () => void refresh(true) }),
+      );
     }
   }
 

@@ -28,7 +28,12 @@ export function modal(title: string, options: ModalOptions = {}): Modal {
   const dialog = h(
     'dialog',
     { class: `dialog ${options.size ?? ''}`, 'aria-labelledby': headingId },
-    h('header', { class: 'dialog-head' }, heading, h('button', { type: 'button', class: 'icon', 'aria-label': 'Close', title: 'Close (Esc)', onclick: () => dialog.close() }, '✕')),
+    h(
+      'header',
+      { class: 'dialog-head' },
+      heading,
+      h('button', { type: 'button', class: 'icon', 'aria-label': 'Close', title: 'Close (Esc)', onclick: () => dialog.close() }, '✕'),
+    ),
     alertLine,
     body,
   );
@@ -118,12 +123,17 @@ export function confirmByTyping(key: string, what: string, onConfirm: () => Prom
 export function confirmDialog(title: string, message: string, confirmLabel: string, onConfirm: () => Promise<void>): Modal {
   const m = modal(title, { size: 'small' });
   const ok = h('button', { type: 'button', class: 'danger' }, confirmLabel);
-  ok.addEventListener('click', () =>
-    void busy(ok, m, async () => {
-      await onConfirm();
-      m.close();
-    }),
+  ok.addEventListener(
+    'click',
+    () =>
+      void busy(ok, m, async () => {
+        await onConfirm();
+        m.close();
+      }),
   );
-  m.body.append(h('p', null, message), h('div', { class: 'buttons' }, h('button', { type: 'button', autofocus: true, onclick: () => m.close() }, 'Cancel'), ok));
+  m.body.append(
+    h('p', null, message),
+    h('div', { class: 'buttons' }, h('button', { type: 'button', autofocus: true, onclick: () => m.close() }, 'Cancel'), ok),
+  );
   return m;
 }

@@ -13,12 +13,31 @@ export function openEditor(action: Action | null, saved: (action: Action, create
   let current = action;
   const m = modal(action ? `Edit ${action.key}` : 'New action', { size: 'wide' });
 
-  const title = field('Title', h('input', { type: 'text', autocomplete: 'off', required: true, autofocus: true }), `1–${LIMITS.title} characters`);
+  const title = field(
+    'Title',
+    h('input', { type: 'text', autocomplete: 'off', required: true, autofocus: true }),
+    `1–${LIMITS.title} characters`,
+  );
   const description = field('Description', h('textarea', { rows: 6 }), `Up to ${LIMITS.description.toLocaleString('en')} characters`);
-  const priority = field('Priority', h('select', null, PRIORITIES.map((p) => h('option', { value: p }, PRIORITY_LABEL[p]))));
+  const priority = field(
+    'Priority',
+    h(
+      'select',
+      null,
+      PRIORITIES.map((p) => h('option', { value: p }, PRIORITY_LABEL[p])),
+    ),
+  );
   const owner = field('Owner', h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false' }), `Up to ${LIMITS.owner} characters`);
-  const component = field('Component', h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false' }), `Up to ${LIMITS.component} characters`);
-  const tags = field('Tags', h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false' }), `Comma-separated, at most ${LIMITS.tags}`);
+  const component = field(
+    'Component',
+    h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false' }),
+    `Up to ${LIMITS.component} characters`,
+  );
+  const tags = field(
+    'Tags',
+    h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false' }),
+    `Comma-separated, at most ${LIMITS.tags}`,
+  );
 
   const checks = [
     { f: title, check: (v: string) => checkText(v, { min: 1, max: LIMITS.title }) },
@@ -74,13 +93,15 @@ export function openEditor(action: Action | null, saved: (action: Action, create
   );
 
   const reload = h('button', { type: 'button' }, 'Reload');
-  reload.addEventListener('click', () =>
-    void busy(reload, m, async () => {
-      current = await api<Action>('GET', `/api/v1/actions/${action!.id}`);
-      load(current);
-      m.alert('');
-      title.control.focus();
-    }),
+  reload.addEventListener(
+    'click',
+    () =>
+      void busy(reload, m, async () => {
+        current = await api<Action>('GET', `/api/v1/actions/${action!.id}`);
+        load(current);
+        m.alert('');
+        title.control.focus();
+      }),
   );
 
   form.addEventListener('submit', (event) => {
@@ -91,7 +112,14 @@ export function openEditor(action: Action | null, saved: (action: Action, create
       try {
         const next = values();
         if (!current) {
-          const created = await api<Action>('POST', '/api/v1/actions', { body: { ...next, description: next.description ?? undefined, owner: next.owner ?? undefined, component: next.component ?? undefined } });
+          const created = await api<Action>('POST', '/api/v1/actions', {
+            body: {
+              ...next,
+              description: next.description ?? undefined,
+              owner: next.owner ?? undefined,
+              component: next.component ?? undefined,
+            },
+          });
           m.close();
           saved(created, true);
           return;

@@ -15,13 +15,21 @@ interface XhrResult {
   contentType: string | null;
 }
 
-function send(method: string, url: string, body: XMLHttpRequestBodyInit, headers: Record<string, string>, progress: (loaded: number, total: number) => void): Promise<XhrResult> {
+function send(
+  method: string,
+  url: string,
+  body: XMLHttpRequestBodyInit,
+  headers: Record<string, string>,
+  progress: (loaded: number, total: number) => void,
+): Promise<XhrResult> {
   return new Promise((resolve) => {
     const xhr = new XMLHttpRequest();
     xhr.open(method, url);
     for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
     xhr.upload.addEventListener('progress', (e) => e.lengthComputable && progress(e.loaded, e.total));
-    xhr.addEventListener('load', () => resolve({ status: xhr.status, text: xhr.responseText, contentType: xhr.getResponseHeader('content-type') }));
+    xhr.addEventListener('load', () =>
+      resolve({ status: xhr.status, text: xhr.responseText, contentType: xhr.getResponseHeader('content-type') }),
+    );
     // A network or CORS failure: status 0, no body.
     xhr.addEventListener('error', () => resolve({ status: 0, text: '', contentType: null }));
     xhr.addEventListener('abort', () => resolve({ status: 0, text: '', contentType: null }));
@@ -36,7 +44,12 @@ async function failure(r: XhrResult): Promise<ApiError> {
 // The browser sets these itself and refuses to be told.
 const FORBIDDEN = new Set(['content-length', 'host', 'connection', 'expect']);
 
-async function uploadDirect(actionId: number, file: File, progress: (loaded: number, total: number) => void, phase: (text: string) => void): Promise<'done' | 'unavailable'> {
+async function uploadDirect(
+  actionId: number,
+  file: File,
+  progress: (loaded: number, total: number) => void,
+  phase: (text: string) => void,
+): Promise<'done' | 'unavailable'> {
   let ticket: DirectUpload;
   try {
     ticket = await api<DirectUpload>('POST', `/api/v1/actions/${actionId}/evidence/uploads`, {
@@ -54,7 +67,13 @@ async function uploadDirect(actionId: number, file: File, progress: (loaded: num
   const put = await send(ticket.method, ticket.url, file, headers, progress);
   // Storage unreachable from the browser (e.g. no CORS on the bucket): go through the API instead.
   if (put.status === 0) return 'unavailable';
-  if (put.status < 200 || put.status >= 300) throw new ApiError({ type: 'about:blank', title: 'Upload failed', status: put.status, detail: `The storage answered ${put.status} to the upload.` });
+  if (put.status < 200 || put.status >= 300)
+    throw new ApiError({
+      type: 'about:blank',
+      title: 'Upload failed',
+      status: put.status,
+      detail: `The storage answered ${put.status} to the upload.`,
+    });
   phase('Recording…');
   await api('POST', ticket.complete_path);
   return 'done';
@@ -63,7 +82,13 @@ async function uploadDirect(actionId: number, file: File, progress: (loaded: num
 async function uploadThroughApi(actionId: number, file: File, progress: (loaded: number, total: number) => void): Promise<void> {
   const form = new FormData();
   form.append('file', file, file.name);
-  const r = await send('POST', `/api/v1/actions/${actionId}/evidence`, form, { accept: 'application/json', ...identityHeaders() }, progress);
+  const r = await send(
+    'POST',
+    `/api/v1/actions/${actionId}/evidence`,
+    form,
+    { accept: 'application/json', ...identityHeaders() },
+    progress,
+  );
   if (r.status !== 201) throw await failure(r);
 }
 
@@ -72,7 +97,14 @@ export async function uploadFiles(actionId: number, files: readonly File[], into
   const jobs = files.map((file) => {
     const bar = h('progress', { max: 100, value: 0, 'aria-label': `Uploading ${file.name}` });
     const state = h('span', { class: 'upload-state' }, 'Waiting…');
-    const row = h('li', { class: 'upload' }, h('span', { class: 'filename' }, file.name), h('span', { class: 'muted' }, bytes(file.size)), bar, state);
+    const row = h(
+      'li',
+      { class: 'upload' },
+      h('span', { class: 'filename' }, file.name),
+      h('span', { class: 'muted' }, bytes(file.size)),
+      bar,
+      state,
+    );
     into.append(row);
     return { file, bar, state, row };
   });
@@ -84,7 +116,10 @@ export async function uploadFiles(actionId: number, files: readonly File[], into
     };
     state.textContent = 'Uploading…';
     try {
-      const direct = directUploads !== false && file.size > 0 ? await uploadDirect(actionId, file, progress, (t) => (state.textContent = t)) : 'unavailable';
+      const direct =
+        directUploads !== false && file.size > 0
+          ? await uploadDirect(actionId, file, progress, (t) => (state.textContent = t))
+          : 'unavailable';
       if (direct === 'unavailable') {
         bar.value = 0;
         await uploadThroughApi(actionId, file, progress);
@@ -106,7 +141,10 @@ async function download(item: Evidence, link: HTMLAnchorElement, report: (messag
   link.setAttribute('aria-busy', 'true');
   try {
     const response = await fetch(link.href, { headers: identityHeaders(), credentials: 'same-origin' });
-    if (!response.ok) throw new ApiError(await readProblem(response.status, response.statusText, response.headers.get('content-type'), () => response.text()));
+    if (!response.ok)
+      throw new ApiError(
+        await readProblem(response.status, response.statusText, response.headers.get('content-type'), () => response.text()),
+      );
     const url = URL.createObjectURL(await response.blob());
     const a = h('a', { href: url, download: item.filename, hidden: true });
     document.body.append(a);
@@ -142,22 +180,36 @@ export function evidenceList(items: readonly Evidence[], hooks: EvidenceHooks): 
         void download(item, link, hooks.report);
       });
       const remove = hooks.canDelete
-        ? h('button', {
-            type: 'button',
-            class: 'link danger',
-            'aria-label': `Delete ${item.filename}`,
-            onclick: () =>
-              confirmDialog(`Delete ${item.filename}?`, `The file is removed for good; the history keeps a record.`, 'Delete file', async () => {
-                await api('DELETE', `/api/v1/evidence/${item.id}`);
-                hooks.deleted();
-              }),
-          }, 'Delete')
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'link danger',
+              'aria-label': `Delete ${item.filename}`,
+              onclick: () =>
+                confirmDialog(
+                  `Delete ${item.filename}?`,
+                  `The file is removed for good; the history keeps a record.`,
+                  'Delete file',
+                  async () => {
+                    await api('DELETE', `/api/v1/evidence/${item.id}`);
+                    hooks.deleted();
+                  },
+                ),
+            },
+            'Delete',
+          )
         : null;
       return h(
         'li',
         { 'data-id': item.id },
         link,
-        h('span', { class: 'muted' }, `${bytes(item.size_bytes)} · ${item.content_type} · ${item.uploaded_by} · `, timeAgo(item.uploaded_at)),
+        h(
+          'span',
+          { class: 'muted' },
+          `${bytes(item.size_bytes)} · ${item.content_type} · ${item.uploaded_by} · `,
+          timeAgo(item.uploaded_at),
+        ),
         remove,
       );
     }),

@@ -11,7 +11,8 @@ const STORAGE_KEY = 'actions.identity';
 function stored(): Identity | null {
   try {
     const value = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? 'null') as Partial<Identity> | null;
-    if (value && typeof value.user === 'string' && USER_NAME.test(value.user) && ROLES.includes(value.role as Role)) return { user: value.user, role: value.role as Role };
+    if (value && typeof value.user === 'string' && USER_NAME.test(value.user) && ROLES.includes(value.role as Role))
+      return { user: value.user, role: value.role as Role };
   } catch {
     // storage disabled or garbage: ask again
   }
@@ -62,14 +63,33 @@ export function pickIdentity(onChange: () => void): void {
   const m = modal('Who are you?', { size: 'small', fallbackFocus: () => byId('change-identity') });
   const user = field(
     'User name',
-    h('input', { type: 'text', name: 'user', autocomplete: 'username', spellcheck: 'false', required: true, autofocus: true, value: current?.user ?? '' }),
+    h('input', {
+      type: 'text',
+      name: 'user',
+      autocomplete: 'username',
+      spellcheck: 'false',
+      required: true,
+      autofocus: true,
+      value: current?.user ?? '',
+    }),
     '1–64 of A–Z a–z 0–9 . _ @ -',
   );
-  const role = field('Role', h('select', { name: 'role' }, ROLES.map((r) => h('option', { value: r, selected: r === (current?.role ?? 'member') }, r))));
+  const role = field(
+    'Role',
+    h(
+      'select',
+      { name: 'role' },
+      ROLES.map((r) => h('option', { value: r, selected: r === (current?.role ?? 'member') }, r)),
+    ),
+  );
   const form = h(
     'form',
     { class: 'stack', novalidate: true },
-    h('p', { class: 'muted' }, 'This server trusts the X-User and X-Role headers and no proxy sets them, so the page sends the ones you choose here.'),
+    h(
+      'p',
+      { class: 'muted' },
+      'This server trusts the X-User and X-Role headers and no proxy sets them, so the page sends the ones you choose here.',
+    ),
     user.row,
     role.row,
     h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'primary' }, 'Continue')),

@@ -122,13 +122,28 @@ export function render(): void {
 }
 
 function row(a: Action): HTMLLIElement {
-  const title = h('button', { type: 'button', class: 'title-link', onclick: () => hooks.open(a) }, h('span', { class: 'key' }, a.key), ' ', h('span', { class: 'title' }, a.title));
+  const title = h(
+    'button',
+    { type: 'button', class: 'title-link', onclick: () => hooks.open(a) },
+    h('span', { class: 'key' }, a.key),
+    ' ',
+    h('span', { class: 'title' }, a.title),
+  );
   const meta = h(
     'div',
     { class: 'meta' },
-    a.owner ? h('span', null, h('span', { class: 'vh' }, 'Owner '), h('span', { class: 'owner' }, a.owner)) : h('span', { class: 'muted' }, 'unowned'),
+    a.owner
+      ? h('span', null, h('span', { class: 'vh' }, 'Owner '), h('span', { class: 'owner' }, a.owner))
+      : h('span', { class: 'muted' }, 'unowned'),
     a.component ? h('span', null, h('span', { class: 'vh' }, 'Component '), h('span', { class: 'component' }, a.component)) : null,
-    a.tags.length ? h('span', { class: 'tags' }, h('span', { class: 'vh' }, 'Tags '), a.tags.map((t) => h('span', { class: 'tag' }, t))) : null,
+    a.tags.length
+      ? h(
+          'span',
+          { class: 'tags' },
+          h('span', { class: 'vh' }, 'Tags '),
+          a.tags.map((t) => h('span', { class: 'tag' }, t)),
+        )
+      : null,
     a.evidence_count ? h('span', { class: 'muted' }, `${a.evidence_count} file${a.evidence_count === 1 ? '' : 's'}`) : null,
     h('span', { class: 'muted' }, 'updated ', timeAgo(a.updated_at)),
   );

@@ -28,7 +28,8 @@ function writeForm(f: Filters): void {
   for (const key of TEXT_FILTERS) {
     const el = control(key);
     // A link may name several statuses (status=open,blocked): keep it as an option of its own.
-    if (el instanceof HTMLSelectElement && f[key] && ![...el.options].some((o) => o.value === f[key])) el.append(h('option', { value: f[key] }, f[key].replaceAll(',', ', ')));
+    if (el instanceof HTMLSelectElement && f[key] && ![...el.options].some((o) => o.value === f[key]))
+      el.append(h('option', { value: f[key] }, f[key].replaceAll(',', ', ')));
     el.value = f[key];
   }
   (control('include_closed') as HTMLInputElement).checked = f.include_closed;

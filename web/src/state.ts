@@ -43,7 +43,11 @@ export function listPath(f: Filters, cursor: string | null, limit = 50): string 
   return `/api/v1/actions?${params}`;
 }
 
-const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** Whether an action still belongs in the view after a change (q is the server's to judge). */
 export function stillMatches(a: Action, f: Filters): boolean {
@@ -61,5 +65,9 @@ const RANK: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 }
 
 /** The API's order: priority (critical first), then updated_at newest first, then id descending. */
 export function apiOrder(a: Action, b: Action): number {
-  return (RANK[a.priority] ?? 9) - (RANK[b.priority] ?? 9) || (a.updated_at < b.updated_at ? 1 : a.updated_at > b.updated_at ? -1 : 0) || b.id - a.id;
+  return (
+    (RANK[a.priority] ?? 9) - (RANK[b.priority] ?? 9) ||
+    (a.updated_at < b.updated_at ? 1 : a.updated_at > b.updated_at ? -1 : 0) ||
+    b.id - a.id
+  );
 }

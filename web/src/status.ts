@@ -102,7 +102,8 @@ export function askNotes(action: Action, to: Status, required: boolean, hooks: S
           m.alert(errorText(error), h('button', { type: 'button', onclick: () => (m.close(), hooks.reload()) }, 'Reload'));
           return;
         }
-        if (error instanceof ApiError && error.problem.errors?.some((e) => e.path === 'resolution_notes')) notes.setError(error.problem.errors.find((e) => e.path === 'resolution_notes')!.message);
+        if (error instanceof ApiError && error.problem.errors?.some((e) => e.path === 'resolution_notes'))
+          notes.setError(error.problem.errors.find((e) => e.path === 'resolution_notes')!.message);
         throw error;
       }
     });

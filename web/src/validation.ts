@@ -29,7 +29,14 @@ export function checkText(raw: string, { min = 0, max, multiline = false }: Text
 
 /** Comma-separated tags, lower-cased and de-duplicated as the API stores them. */
 export function parseTags(raw: string): { tags: string[]; error: string | null } {
-  const tags = [...new Set(raw.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean))];
+  const tags = [
+    ...new Set(
+      raw
+        .split(',')
+        .map((t) => t.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ];
   if (tags.length > LIMITS.tags) return { tags, error: `at most ${LIMITS.tags} tags (now ${tags.length})` };
   for (const tag of tags) {
     if (codePoints(tag) > LIMITS.tag) return { tags, error: `"${tag}" is longer than ${LIMITS.tag} characters` };

@@ -41,8 +41,16 @@ export default operation(spec, async ({ db, store, config, params, identity }) =
     await discard(db, store, pending);
     throw new HttpProblem('upload-mismatch', 'The uploaded bytes do not match the declared SHA-256; the upload was discarded.');
   }
-  const file = { key: pending.storageKey, filename: pending.filename, contentType: pending.contentType, sizeBytes: meter.bytes, sha256: meter.sha256 };
-  const items = await db.transaction(async (tx) => ((await takeUpload(tx, pending.id, params.id)) ? insertEvidence(tx, params.id, [file], identity) : undefined));
+  const file = {
+    key: pending.storageKey,
+    filename: pending.filename,
+    contentType: pending.contentType,
+    sizeBytes: meter.bytes,
+    sha256: meter.sha256,
+  };
+  const items = await db.transaction(async (tx) =>
+    (await takeUpload(tx, pending.id, params.id)) ? insertEvidence(tx, params.id, [file], identity) : undefined,
+  );
   if (items === undefined) throw new HttpProblem('not-found', `Upload ${params.uploadId} does not exist (or was completed already).`);
   return json(201, { items });
 });

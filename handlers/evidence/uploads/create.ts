@@ -26,11 +26,16 @@ const spec = {
 
 export default operation(spec, async ({ db, store, config, params, body, identity }) => {
   if (!store.presigner) {
-    throw new HttpProblem('direct-upload-unavailable', 'This deployment keeps evidence on local disk: upload through POST /api/v1/actions/{id}/evidence.');
+    throw new HttpProblem(
+      'direct-upload-unavailable',
+      'This deployment keeps evidence on local disk: upload through POST /api/v1/actions/{id}/evidence.',
+    );
   }
   const verdict = displayFilename(body.filename);
-  if (!verdict.ok) throw new HttpProblem('validation', `filename: ${verdict.message}`, { errors: [{ path: 'filename', message: verdict.message }] });
-  if (body.size_bytes > config.EVIDENCE_MAX_BYTES) throw new HttpProblem('too-large', `Each file may be at most ${config.EVIDENCE_MAX_BYTES} bytes.`);
+  if (!verdict.ok)
+    throw new HttpProblem('validation', `filename: ${verdict.message}`, { errors: [{ path: 'filename', message: verdict.message }] });
+  if (body.size_bytes > config.EVIDENCE_MAX_BYTES)
+    throw new HttpProblem('too-large', `Each file may be at most ${config.EVIDENCE_MAX_BYTES} bytes.`);
 
   // Uploads nobody completed in time: their rows and any objects go (reconcile does this too).
   const stale = await expireUploads(db);
@@ -47,7 +52,8 @@ export default operation(spec, async ({ db, store, config, params, body, identit
     storageKey: store.newKey(),
     createdBy: identity.user,
   };
-  if (!(await createUpload(db, upload, config.EVIDENCE_UPLOAD_TTL_S))) throw new HttpProblem('not-found', `Action ${params.id} does not exist.`);
+  if (!(await createUpload(db, upload, config.EVIDENCE_UPLOAD_TTL_S)))
+    throw new HttpProblem('not-found', `Action ${params.id} does not exist.`);
   const signed = await store.presigner.upload(upload.storageKey, { contentType, size: body.size_bytes }, config.EVIDENCE_UPLOAD_TTL_S);
   return json(201, {
     upload_id: upload.id,

@@ -68,7 +68,11 @@ describe.each(ENGINES)('migrate on %s', (engine) => {
   });
 
   it('applies only a newly added migration', async () => {
-    const added: Migration = { id: HEAD + 1, name: 'next_probe', sql: 'CREATE TABLE migrate_probe (id int PRIMARY KEY); INSERT INTO migrate_probe VALUES (1)' };
+    const added: Migration = {
+      id: HEAD + 1,
+      name: 'next_probe',
+      sql: 'CREATE TABLE migrate_probe (id int PRIMARY KEY); INSERT INTO migrate_probe VALUES (1)',
+    };
 
     expect(await migrate(fresh.db, [...MIGRATIONS, added])).toEqual([HEAD + 1]);
     expect(await appliedHead(fresh.db)).toBe(HEAD + 1);
@@ -76,8 +80,16 @@ describe.each(ENGINES)('migrate on %s', (engine) => {
   });
 
   it('rolls a failing migration back entirely and does not record it', async () => {
-    const probe: Migration = { id: HEAD + 1, name: 'next_probe', sql: 'CREATE TABLE migrate_probe (id int PRIMARY KEY); INSERT INTO migrate_probe VALUES (1)' };
-    const broken: Migration = { id: HEAD + 2, name: 'next_broken', sql: 'CREATE TABLE half_done (id int); INSERT INTO migrate_probe VALUES (2); SELECT no_such_column FROM half_done' };
+    const probe: Migration = {
+      id: HEAD + 1,
+      name: 'next_probe',
+      sql: 'CREATE TABLE migrate_probe (id int PRIMARY KEY); INSERT INTO migrate_probe VALUES (1)',
+    };
+    const broken: Migration = {
+      id: HEAD + 2,
+      name: 'next_broken',
+      sql: 'CREATE TABLE half_done (id int); INSERT INTO migrate_probe VALUES (2); SELECT no_such_column FROM half_done',
+    };
 
     await expect(migrate(fresh.db, [...MIGRATIONS, probe, broken])).rejects.toThrow(/no_such_column/);
 

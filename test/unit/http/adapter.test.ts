@@ -54,7 +54,9 @@ async function answer(result: ALBResult, extra?: Record<string, string>, method 
       const req = request({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', method, path: '/', agent: false }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) }),
+        );
       });
       req.on('error', reject);
       req.end();
@@ -77,7 +79,14 @@ const http = (lines: string[], body: string | Buffer = '') =>
 describe('toAlbEvent', () => {
   it('lower-cases header names and keeps the last value of a repeated header', async () => {
     const event = await eventFor(
-      http(['GET /api/v1/actions HTTP/1.1', 'Host: tracker.local', 'X-Request-ID: first', 'x-request-id: second', 'X-User: mia', 'Connection: close']),
+      http([
+        'GET /api/v1/actions HTTP/1.1',
+        'Host: tracker.local',
+        'X-Request-ID: first',
+        'x-request-id: second',
+        'X-User: mia',
+        'Connection: close',
+      ]),
     );
 
     expect(event.headers).toMatchObject({ host: 'tracker.local', 'x-request-id': 'second', 'x-user': 'mia' });
@@ -88,7 +97,9 @@ describe('toAlbEvent', () => {
   });
 
   it('passes query values raw (undecoded) and keeps the last value of a repeated key', async () => {
-    const event = await eventFor(http(['GET /api/v1/actions?q=disk%20full&tag=a+b&status=open&status=blocked&flag HTTP/1.1', 'Host: x', 'Connection: close']));
+    const event = await eventFor(
+      http(['GET /api/v1/actions?q=disk%20full&tag=a+b&status=open&status=blocked&flag HTTP/1.1', 'Host: x', 'Connection: close']),
+    );
 
     expect(event.queryStringParameters).toEqual({ q: 'disk%20full', tag: 'a+b', status: 'blocked', flag: '' });
   });
@@ -96,7 +107,16 @@ describe('toAlbEvent', () => {
   it('leaves the body in the socket: the event carries none, and the stream has the exact bytes', async () => {
     const bytes = Buffer.from([0x00, 0xff, 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xc3, 0x28]);
     const event = await eventFor(
-      http(['PUT /upload HTTP/1.1', 'Host: x', 'Content-Type: application/octet-stream', `Content-Length: ${bytes.length}`, 'Connection: close'], bytes),
+      http(
+        [
+          'PUT /upload HTTP/1.1',
+          'Host: x',
+          'Content-Type: application/octet-stream',
+          `Content-Length: ${bytes.length}`,
+          'Connection: close',
+        ],
+        bytes,
+      ),
     );
 
     expect(event.body).toBe('');
@@ -139,7 +159,12 @@ describe('splitTarget', () => {
 describe('writeResult', () => {
   it('decodes a base64 body and sends content-length of the decoded bytes', async () => {
     const bytes = Buffer.from([0, 1, 2, 250, 251, 252, 253, 254, 255]);
-    const res = await answer({ statusCode: 200, headers: { 'content-type': 'application/octet-stream' }, body: bytes.toString('base64'), isBase64Encoded: true });
+    const res = await answer({
+      statusCode: 200,
+      headers: { 'content-type': 'application/octet-stream' },
+      body: bytes.toString('base64'),
+      isBase64Encoded: true,
+    });
 
     expect(res.status).toBe(200);
     expect(res.body).toEqual(bytes);
@@ -168,7 +193,12 @@ describe('writeResult', () => {
   });
 
   it('sends every value of a multi-value header', async () => {
-    const res = await answer({ statusCode: 200, multiValueHeaders: { 'set-cookie': ['a=1', 'b=2'], vary: ['accept'] }, body: 'ok', isBase64Encoded: false });
+    const res = await answer({
+      statusCode: 200,
+      multiValueHeaders: { 'set-cookie': ['a=1', 'b=2'], vary: ['accept'] },
+      body: 'ok',
+      isBase64Encoded: false,
+    });
 
     expect(res.headers['set-cookie']).toEqual(['a=1', 'b=2']);
     const names = res.rawHeaders.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
@@ -177,14 +207,21 @@ describe('writeResult', () => {
   });
 
   it('lets extra headers (connection: close while draining) override the result', async () => {
-    const res = await answer({ statusCode: 200, headers: { connection: 'keep-alive', 'x-a': '1' }, body: 'ok', isBase64Encoded: false }, { connection: 'close' });
+    const res = await answer(
+      { statusCode: 200, headers: { connection: 'keep-alive', 'x-a': '1' }, body: 'ok', isBase64Encoded: false },
+      { connection: 'close' },
+    );
 
     expect(res.headers.connection).toBe('close');
     expect(res.headers['x-a']).toBe('1');
   });
 
   it('answers HEAD with the headers of GET but no body', async () => {
-    const res = await answer({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"a":1}', isBase64Encoded: false }, {}, 'HEAD');
+    const res = await answer(
+      { statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"a":1}', isBase64Encoded: false },
+      {},
+      'HEAD',
+    );
 
     expect(res.status).toBe(200);
     expect(res.headers['content-length']).toBe('7');
@@ -250,11 +287,13 @@ describe('readBody', () => {
 
   it('reads a chunked request body within the limit on a real socket', async () => {
     const event = await eventFor(
-      http(['POST /x HTTP/1.1', 'Host: x', 'Transfer-Encoding: chunked', 'Content-Type: application/json', 'Connection: close'], '3\r\n{"a\r\n4\r\n":1}\r\n0\r\n\r\n'),
+      http(
+        ['POST /x HTTP/1.1', 'Host: x', 'Transfer-Encoding: chunked', 'Content-Type: application/json', 'Connection: close'],
+        '3\r\n{"a\r\n4\r\n":1}\r\n0\r\n\r\n',
+      ),
       64,
     );
 
     expect(event.received.toString()).toBe('{"a":1}');
   });
 });
-

@@ -88,7 +88,9 @@ describe('dispatch (the single-Lambda path)', () => {
     const item = recordingOperation('GET', '/things/{id}');
     const router = createApp({ operations: [list.operation, item.operation], deps: inProcessDeps() });
 
-    const result = await router.dispatch(albEvent('GET', '/things/7', { headers: { 'x-request-id': 'r-1' } }), { awsRequestId: 'lambda-1' });
+    const result = await router.dispatch(albEvent('GET', '/things/7', { headers: { 'x-request-id': 'r-1' } }), {
+      awsRequestId: 'lambda-1',
+    });
 
     expect(result.statusCode).toBe(200);
     expect(JSON.parse(result.body!)).toEqual({ op: 'GET /things/{id}', params: { id: '7' } });

@@ -64,7 +64,12 @@ interface RawReply {
 
 /** One request written byte for byte (no client-side path normalisation), read to the end. */
 function rawRequest(port: number, method: string, target: string, headers: Record<string, string> = {}): Promise<RawReply> {
-  const head = [`${method} ${target} HTTP/1.1`, 'Host: localhost', 'Connection: close', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)].join('\r\n');
+  const head = [
+    `${method} ${target} HTTP/1.1`,
+    'Host: localhost',
+    'Connection: close',
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ].join('\r\n');
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const socket = connect(port, '127.0.0.1', () => socket.write(`${head}\r\n\r\n`));

@@ -10,9 +10,16 @@ import { DatabaseUnavailable, DataRejected } from '../../../lib/db/errors';
 import { StorageUnavailable } from '../../../lib/storage/store';
 import { albEvent, capturingLogger, inProcessDeps } from '../../support/in-process';
 
-const base = { method: 'POST', path: '/things/{id}', summary: 'test', success: { status: 200, description: 'ok' }, problems: [] } as const satisfies OperationSpec;
+const base = {
+  method: 'POST',
+  path: '/things/{id}',
+  summary: 'test',
+  success: { status: 200, description: 'ok' },
+  problems: [],
+} as const satisfies OperationSpec;
 
-const problemOf = (body: string | undefined) => JSON.parse(body!) as { type: string; status: number; detail: string; errors?: { path: string; message: string }[]; request_id: string };
+const problemOf = (body: string | undefined) =>
+  JSON.parse(body!) as { type: string; status: number; detail: string; errors?: { path: string; message: string }[]; request_id: string };
 
 describe('request context', () => {
   it('keeps a sane X-Request-Id, answers with it and writes one access line bound to request id, route and user', async () => {
@@ -60,12 +67,19 @@ describe('problems', () => {
 
     expect(res.statusCode).toBe(412);
     expect(res.headers).toMatchObject({ 'content-type': 'application/problem+json', etag: '"3"' });
-    expect(problemOf(res.body)).toMatchObject({ type: `${PROBLEM_BASE}stale-version`, title: 'Version mismatch', status: 412, detail: 'Action 1 is at version 3.' });
+    expect(problemOf(res.body)).toMatchObject({
+      type: `${PROBLEM_BASE}stale-version`,
+      title: 'Version mismatch',
+      status: 412,
+      detail: 'Action 1 is at version 3.',
+    });
     expect(lines().filter((l) => l.level === 'error')).toEqual([]);
   });
 
   it('takes the problem a lower layer error carries: the database down is a 503 with Retry-After, logged', async () => {
-    const { result, lines } = answer(new DatabaseUnavailable('The database is unavailable; try again shortly.', { cause: new Error('ECONNREFUSED') }));
+    const { result, lines } = answer(
+      new DatabaseUnavailable('The database is unavailable; try again shortly.', { cause: new Error('ECONNREFUSED') }),
+    );
     const res = await result;
 
     expect(res.statusCode).toBe(503);
@@ -80,7 +94,10 @@ describe('problems', () => {
     const res = await answer(new DataRejected('22008', 'DateTimeParseError')).result;
 
     expect(res.statusCode).toBe(400);
-    expect(problemOf(res.body)).toMatchObject({ type: `${PROBLEM_BASE}validation`, detail: 'The request holds a value that cannot be stored or compared.' });
+    expect(problemOf(res.body)).toMatchObject({
+      type: `${PROBLEM_BASE}validation`,
+      detail: 'The request holds a value that cannot be stored or compared.',
+    });
   });
 
   it('answers storage down as storage-unavailable', async () => {
@@ -126,11 +143,18 @@ describe('identity', () => {
 
 describe('JSON body', () => {
   const spec = { ...base, body: z.strictObject({ title: z.string() }) };
-  const op = operation(spec, async ({ body }) => json(200, body)).bind({ ...inProcessDeps({ config: { MAX_JSON_BODY_BYTES: 1024 } }), specs: [] });
+  const op = operation(spec, async ({ body }) => json(200, body)).bind({
+    ...inProcessDeps({ config: { MAX_JSON_BODY_BYTES: 1024 } }),
+    specs: [],
+  });
 
   it('parses a JSON body from the event, text or base64', async () => {
     const text = await op(albEvent('POST', '/things/1', { body: { title: 'Zürich' } }));
-    const base64 = await op({ ...albEvent('POST', '/things/1', { headers: { 'content-type': 'application/json; charset=utf-8' } }), body: Buffer.from('{"title":"東京"}').toString('base64'), isBase64Encoded: true });
+    const base64 = await op({
+      ...albEvent('POST', '/things/1', { headers: { 'content-type': 'application/json; charset=utf-8' } }),
+      body: Buffer.from('{"title":"東京"}').toString('base64'),
+      isBase64Encoded: true,
+    });
 
     expect(JSON.parse(text.body!)).toEqual({ title: 'Zürich' });
     expect(JSON.parse(base64.body!)).toEqual({ title: '東京' });
@@ -139,7 +163,9 @@ describe('JSON body', () => {
   it('reads the body from the stream the container hands over, bounded by MAX_JSON_BODY_BYTES', async () => {
     const event = albEvent('POST', '/things/1', { headers: { 'content-type': 'application/json' } });
     const ok = await op(event, { requestBody: Readable.from([Buffer.from('{"ti'), Buffer.from('tle":"x"}')]) });
-    const big = await op(albEvent('POST', '/things/1', { headers: { 'content-type': 'application/json' } }), { requestBody: Readable.from([Buffer.alloc(2048, 0x20)]) });
+    const big = await op(albEvent('POST', '/things/1', { headers: { 'content-type': 'application/json' } }), {
+      requestBody: Readable.from([Buffer.alloc(2048, 0x20)]),
+    });
 
     expect(JSON.parse(ok.body!)).toEqual({ title: 'x' });
     expect(big.statusCode).toBe(413);
@@ -162,9 +188,17 @@ describe('validation', () => {
     ...base,
     params: z.strictObject({ id: z.string().regex(/^\d+$/).transform(Number) }),
     query: z.strictObject({ limit: z.coerce.number().int().max(10).default(5) }),
-    headers: z.object({ 'if-match': z.string().regex(/^"\d+"$/).optional() }),
+    headers: z.object({
+      'if-match': z
+        .string()
+        .regex(/^"\d+"$/)
+        .optional(),
+    }),
   };
-  const op = operation(spec, async ({ params, query, headers }) => json(200, { params, query, headers })).bind({ ...inProcessDeps(), specs: [] });
+  const op = operation(spec, async ({ params, query, headers }) => json(200, { params, query, headers })).bind({
+    ...inProcessDeps(),
+    specs: [],
+  });
 
   it('hands the core parsed params, query and headers, defaults applied', async () => {
     const res = await op(albEvent('POST', '/things/7', { headers: { 'If-Match': '"2"' } }));
@@ -182,12 +216,18 @@ describe('validation', () => {
 
     expect(badPath.statusCode).toBe(404);
     expect(badRest.statusCode).toBe(400);
-    expect(problemOf(badRest.body).errors!.map((e) => e.path).sort()).toEqual(['If-Match', 'limit', 'other']);
+    expect(
+      problemOf(badRest.body)
+        .errors!.map((e) => e.path)
+        .sort(),
+    ).toEqual(['If-Match', 'limit', 'other']);
   });
 });
 
 describe('streamed results', () => {
-  const op = operation(base, async () => streamed(200, { 'content-type': 'application/octet-stream' }, Readable.from([Buffer.from([0, 1, 2, 255])]))).bind({
+  const op = operation(base, async () =>
+    streamed(200, { 'content-type': 'application/octet-stream' }, Readable.from([Buffer.from([0, 1, 2, 255])])),
+  ).bind({
     ...inProcessDeps(),
     specs: [],
   });

@@ -111,7 +111,16 @@ async function scenario(db: Database, t: TestStore): Promise<Scenario> {
     const id = randomUUID();
     const made = await createUpload(
       db,
-      { id, actionId: action.id, filename: file.filename, contentType: file.contentType, sizeBytes: file.sizeBytes, sha256: file.sha256, storageKey: file.key, createdBy: MEMBER.user },
+      {
+        id,
+        actionId: action.id,
+        filename: file.filename,
+        contentType: file.contentType,
+        sizeBytes: file.sizeBytes,
+        sha256: file.sha256,
+        storageKey: file.key,
+        createdBy: MEMBER.user,
+      },
       ttl,
     );
     expect(made).toBe(true);
@@ -216,7 +225,15 @@ describe.each(ENGINES)('reconcile on %s', (engine) => {
       const report = await reconcile(db, store, { fix: true, ...s.options });
 
       // Assess
-      expect(report).toMatchObject({ store: name, orphans: [s.orphan], missing: [s.lost], expired_uploads: [s.expired], skipped_young: 1, fixed: true, left: [] });
+      expect(report).toMatchObject({
+        store: name,
+        orphans: [s.orphan],
+        missing: [s.lost],
+        expired_uploads: [s.expired],
+        skipped_young: 1,
+        fixed: true,
+        left: [],
+      });
       expect((await listed(store)).map((o) => o.key).sort()).toEqual([...s.good.map((g) => g.key), s.pending, s.young].sort());
       const uploads = await db.query<{ storage_key: string }>('SELECT storage_key FROM evidence_uploads');
       expect(uploads.rows.map((r) => r.storage_key)).toEqual([s.pending]);
@@ -228,7 +245,12 @@ describe.each(ENGINES)('reconcile on %s', (engine) => {
         [s.actionId],
       );
       expect(events.rows).toEqual([
-        { actor: 'reconcile', role: 'admin', note: MISSING_NOTE, changes: { evidence: [expect.objectContaining({ id: s.lost.id }), null] } },
+        {
+          actor: 'reconcile',
+          role: 'admin',
+          note: MISSING_NOTE,
+          changes: { evidence: [expect.objectContaining({ id: s.lost.id }), null] },
+        },
       ]);
 
       // Act: again
