@@ -195,6 +195,8 @@ const adminUrl = (() => {
 const baseEnv = { PATH: process.env.PATH, HOME: process.env.HOME ?? tmpdir(), LANG: process.env.LANG ?? 'C.UTF-8' };
 const pgEnv = { ...baseEnv, PGHOST: PG.host, PGPORT: PG.port, PGUSER: PG.user, ...(PG.password ? { PGPASSWORD: PG.password } : {}) };
 const checkpoint = () => withClient(adminUrl, (c) => c.query('CHECKPOINT'));
+/** The dead rows and GIN pending lists an earlier run left, cleared, so that no autovacuum lands on the next run. */
+const vacuum = (url, analyze = false) => withClient(url, (c) => c.query(`VACUUM ${analyze ? '(ANALYZE) ' : ''}actions, action_events`));
 
 // ---------------------------------------------------------------- lifecycle
 
@@ -293,6 +295,7 @@ async function main() {
     await c.query(`CREATE DATABASE ${PRODUCT_DB}`);
   });
   const productUrl = withDatabase(adminUrl, PRODUCT_DB);
+  const limitUrl = withDatabase(adminUrl, LIMIT_DB);
   const product = await startProduct(app, productUrl, 'product');
   log(`product: ${product.base} (pid ${product.pid}), replaying ${LIMIT_DB} into it…`);
   const replay = await run(['node', 'replay.mjs', '--db', LIMIT_DB, '--base', product.base, '--expect-ids'], {
@@ -308,6 +311,8 @@ async function main() {
   };
   const rl = /(\d+) requests in ([\d.]+) s \((\d+) req\/s\)/.exec(replay.output);
   if (rl) Object.assign(record.replay, { requests: Number(rl[1]), seconds: Number(rl[2]), rps: Number(rl[3]) });
+  // The limit's seeder ends with VACUUM ANALYZE; the product's rows came through its API.
+  await vacuum(productUrl, true);
   record.phases.replay_s = elapsedS(t);
   const expectedMigrations = await migrationsOf(productUrl);
   record.productMigrations = expectedMigrations.map((m) => `${m.id}:${m.name}`);
@@ -327,7 +332,9 @@ async function main() {
     for (const side of k % 2 === 0 ? ['limit', 'product'] : ['product', 'limit']) {
       const key = mode ? `${side}-${mode}` : side;
       const out = join(tmp, `${key}-${endpoint}.json`);
-      await checkpoint(); // what an earlier run left dirty is not this one's to pay
+      // What an earlier run left (dead rows, dirty pages) is not this one's to pay.
+      await Promise.all([vacuum(limitUrl), vacuum(productUrl)]);
+      await checkpoint();
       const t1 = performance.now();
       await load(sides[side].base, [endpoint], {
         label: `${side} ${endpoint}${mode ? ' (1 connection)' : ''}`,

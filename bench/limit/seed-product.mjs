@@ -22,9 +22,11 @@ export const SEARCH_WORD = 'orthanc';
 
 // Rows $1..$2 of $3; $4: every $4-th row (up to 40 of them) carries the search word,
 // every other one of those closed.
+// The search vector is set by the product's write statements (migration 0003), so
+// a seed sets it too, with the product's own function.
 const INSERT_ACTIONS = `
-INSERT INTO actions (title, description, priority, status, owner, component, tags, resolution_notes,
-                     created_by, created_at, updated_by, updated_at, resolved_by, resolved_at, closed_by, closed_at, version)
+WITH src (title, description, priority, status, owner, component, tags, resolution_notes,
+          created_by, created_at, updated_by, updated_at, resolved_by, resolved_at, closed_by, closed_at, version) AS (
 SELECT
   verb || ' ' || obj || ' ' || place,
   'The ' || obj || ' ' || place || ' drifted from the baseline. Affected host ' || host || '-' || (i % 97)
@@ -83,7 +85,11 @@ FROM (
     FROM (SELECT i, random() AS r0, (i % $4::int = 0 AND i <= 40 * $4::int) AS planted
           FROM generate_series($1::int, $2::int) AS i) g
   ) r
-) s`;
+) s
+)
+INSERT INTO actions (title, description, priority, status, owner, component, tags, resolution_notes,
+                     created_by, created_at, updated_by, updated_at, resolved_by, resolved_at, closed_by, closed_at, version, search)
+SELECT src.*, action_search_vector(title, description, resolution_notes, owner, component, tags) FROM src`;
 
 // The history every action starts with.
 const INSERT_CREATED_EVENTS = `

@@ -227,16 +227,17 @@ function makeAction(i, rand) {
   };
 }
 
-const INSERT_ONE = `INSERT INTO actions (title, description, priority, status, owner, component, tags, resolution_notes, created_by, updated_by)
-VALUES ($1, $2, $3::action_priority, $4::action_status, $5, $6, $7::text[], $8, $9, $9) RETURNING id`;
+const INSERT_ONE = `INSERT INTO actions (title, description, priority, status, owner, component, tags, resolution_notes, created_by, updated_by, search)
+VALUES ($1, $2, $3::action_priority, $4::action_status, $5, $6, $7::text[], $8, $9, $9, action_search_vector($1, $2, $8, $5, $6, $7::text[])) RETURNING id`;
 const INSERT_EVENT = `INSERT INTO action_events (action_id, actor, role, kind, to_status) VALUES ($1, $2, 'member', 'created', $3::action_status)`;
 const INSERT_BATCH = `
 WITH rows AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(title text, description text, priority action_priority, status action_status,
                                                    owner text, component text, tags text[], resolution_notes text, created_by text)
 ), ins AS (
-  INSERT INTO actions (title, description, priority, status, owner, component, tags, resolution_notes, created_by, updated_by)
-  SELECT title, description, priority, status, owner, component, tags, resolution_notes, created_by, created_by FROM rows
+  INSERT INTO actions (title, description, priority, status, owner, component, tags, resolution_notes, created_by, updated_by, search)
+  SELECT title, description, priority, status, owner, component, tags, resolution_notes, created_by, created_by,
+         action_search_vector(title, description, resolution_notes, owner, component, tags) FROM rows
   RETURNING id, created_by, status
 )
 INSERT INTO action_events (action_id, actor, role, kind, to_status) SELECT id, created_by, 'member', 'created', status FROM ins`;

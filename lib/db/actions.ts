@@ -75,8 +75,8 @@ const CREATE: Statement = {
   name: 'actions_create',
   text: `
 WITH a AS (
-  INSERT INTO actions (title, description, priority, owner, component, tags, created_by, updated_by)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+  INSERT INTO actions (title, description, priority, owner, component, tags, created_by, updated_by, search)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $7, action_search_vector($1, $2, NULL, $4, $5, $6::text[]))
   RETURNING ${ACTION_COLUMNS}
 ), ev AS (
   INSERT INTO action_events (action_id, actor, role, kind, to_status)
@@ -237,9 +237,18 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 
 const LOCK_FOR_EDIT: Statement = { name: 'actions_lock_for_edit', text: `SELECT ${ACTION_COLUMNS} FROM actions WHERE id = $1 FOR UPDATE` };
 
+/** What the search vector is made of (migration 0003): an edit of any of these sets it again. */
+const SEARCHED = ['title', 'description', 'owner', 'component', 'tags'] as const;
+
 /** The UPDATE of an edit touching exactly `fields`, named by that set. */
 function editStatement(fields: readonly Editable[]): Statement {
-  const sets = fields.map((f, i) => `${f} = $${i + 5}`);
+  const value = (f: Editable) => (fields.includes(f) ? `$${fields.indexOf(f) + 5}` : f);
+  const sets = fields.map((f) => `${f} = ${value(f)}`);
+  if (SEARCHED.some((f) => fields.includes(f))) {
+    sets.push(
+      `search = action_search_vector(${value('title')}, ${value('description')}, resolution_notes, ${value('owner')}, ${value('component')}, ${value('tags')})`,
+    );
+  }
   return {
     name: `actions_edit_${EDITABLE.map((f) => (fields.includes(f) ? '1' : '0')).join('')}`,
     text: `
@@ -301,6 +310,13 @@ WITH cur AS (
   UPDATE actions t SET
     status = $2::action_status,
     resolution_notes = CASE WHEN $2::action_status IN ('resolved', 'closed') THEN coalesce($3, t.resolution_notes) END,
+    -- The vector holds the notes: set again only when they change (most moves keep them).
+    search = CASE WHEN (CASE WHEN $2::action_status IN ('resolved', 'closed') THEN coalesce($3, t.resolution_notes) END)
+                       IS DISTINCT FROM t.resolution_notes
+                  THEN action_search_vector(t.title, t.description,
+                         CASE WHEN $2::action_status IN ('resolved', 'closed') THEN coalesce($3, t.resolution_notes) END,
+                         t.owner, t.component, t.tags)
+                  ELSE t.search END,
     resolved_by = CASE WHEN $2::action_status = 'resolved' THEN $5
                        WHEN $2::action_status = 'closed' THEN coalesce(t.resolved_by, $5) END,
     resolved_at = CASE WHEN $2::action_status = 'resolved' THEN now()

@@ -43,9 +43,11 @@ export function toAlbEvent(req: IncomingMessage, target: { path: string; query: 
 /** Writes a result; HEAD gets the headers of GET and no body (Node drops it, and a body stream is not read). */
 export function writeResult(res: ServerResponse, result: ALBResult, extraHeaders: Record<string, string> = {}): void {
   const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
-  for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) headers[name] = values.map(String);
-  Object.assign(headers, extraHeaders);
+  const single = result.headers;
+  for (const name in single) headers[name] = String(single[name]);
+  const multi = result.multiValueHeaders;
+  for (const name in multi) headers[name] = multi[name]!.map(String);
+  for (const name in extraHeaders) headers[name] = extraHeaders[name]!;
   const stream = bodyStreamOf(result);
   if (stream) {
     res.writeHead(result.statusCode, headers);

@@ -50,7 +50,7 @@ export function requestContext(options: { route: string; logger: Logger }) {
   const finish = (request: OperationRequest) => {
     const { response, context, event } = request;
     if (!response) return;
-    response.headers = { ...response.headers, 'x-request-id': context.requestId };
+    (response.headers ??= {})['x-request-id'] = context.requestId;
     options.logger.info(
       {
         request_id: context.requestId,

@@ -109,8 +109,8 @@ describe.each(ENGINES)('concurrency and paging on %s', (engine) => {
   it('orders rows that share one updated_at by id, without skipping across pages', async () => {
     const component = `ties-${engine}`;
     await app.db.query(
-      `INSERT INTO actions (title, component, created_by, updated_by)
-       SELECT 'tie ' || g, $1, 'seed', 'seed' FROM generate_series(1, 23) g`,
+      `INSERT INTO actions (title, component, created_by, updated_by, search)
+       SELECT 'tie ' || g, $1, 'seed', 'seed', action_search_vector('tie ' || g, NULL, NULL, NULL, $1, '{}') FROM generate_series(1, 23) g`,
       [component],
     );
     const all = (await app.call('GET', `/api/v1/actions?component=${component}&limit=200`, { as: as.viewer })).body.items;

@@ -197,11 +197,16 @@ export const POSTGRES_HINT = 'set TEST_DATABASE_URL=postgres://postgres@127.0.0.
  */
 export function describePostgres(name: string, fn: () => void): void {
   if (!process.env.TEST_DATABASE_URL) {
-    describe(name, () => {
-      it('has a PostgreSQL server to run against (TEST_DATABASE_URL)', () => {
-        throw new Error(`TEST_DATABASE_URL is not set: this suite needs a real PostgreSQL server; ${POSTGRES_HINT}`);
+    // In CI a missing server fails the run; elsewhere the global setup has said loudly that these are skipped.
+    if (process.env.CI) {
+      describe(name, () => {
+        it('has a PostgreSQL server to run against (TEST_DATABASE_URL)', () => {
+          throw new Error(`TEST_DATABASE_URL is not set: this suite needs a real PostgreSQL server; ${POSTGRES_HINT}`);
+        });
       });
-    });
+    } else {
+      describe.skip(`${name} (no PostgreSQL: ${POSTGRES_HINT})`, fn);
+    }
     return;
   }
   describe(name, fn);

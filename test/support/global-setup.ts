@@ -1,17 +1,40 @@
 // Builds the bundles once for the suites that run them (dist/), and says
-// loudly, once, which database engines this run covers.
+// loudly, once, which database engines this run covers. Without
+// TEST_DATABASE_URL the PostgreSQL this machine kind runs on its default port
+// is used when it answers, so that `npm test` alone covers both engines here.
 import { execFileSync } from 'node:child_process';
+import pg from 'pg';
 
-export default function setup(): void {
+const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
+
+async function answers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export default async function setup(): Promise<void> {
   execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
   if (process.env.TEST_DATABASE_URL) {
     process.stdout.write(`\n[engines] PGlite and PostgreSQL (TEST_DATABASE_URL is set)\n`);
+  } else if (await answers(LOCAL_POSTGRES)) {
+    // The test workers start after this and inherit it.
+    process.env.TEST_DATABASE_URL = LOCAL_POSTGRES;
+    process.stdout.write(`\n[engines] PGlite and PostgreSQL (TEST_DATABASE_URL unset; ${LOCAL_POSTGRES} answered)\n`);
   } else {
     process.stdout.write(
       '\n' +
-        '!!! TEST_DATABASE_URL is not set: the PostgreSQL variants of the API suites are SKIPPED.\n' +
-        '!!! Only embedded PGlite is exercised. CI sets it (see .ci/run); locally:\n' +
-        '!!!   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm test\n\n',
+        '!!! No PostgreSQL: TEST_DATABASE_URL is not set and nothing answers at 127.0.0.1:5432.\n' +
+        '!!! The PostgreSQL variants of the API suites and the PostgreSQL-only suites (test/reliability)\n' +
+        '!!! are SKIPPED; only embedded PGlite is exercised. CI sets it (see .ci/run), and there a\n' +
+        '!!! missing server fails the run. Locally: TEST_DATABASE_URL=postgres://… npm test\n\n',
     );
   }
 }
