@@ -38,10 +38,29 @@ function stdout(): DestinationStream {
 export const silentLogger = (): Logger => pino({ level: 'silent' });
 
 export interface AccessRecord {
-  method: string;
+  request_id: string;
   route: string;
+  user: string | undefined;
+  role: string | undefined;
+  method: string;
   status: number;
   duration_ms: number;
+}
+
+/**
+ * The access line of a request, written to the logger's own destination as the
+ * line pino would write (same fields, level, time and service), without going
+ * through pino's generic serializer: one per request, it was ~12 µs of a 120 µs
+ * request end to end (bench:limit, get by id).
+ */
+export function writeAccessLine(logger: Logger, r: AccessRecord): void {
+  if (!logger.isLevelEnabled('info')) return;
+  const stream = (logger as unknown as Record<symbol, { write(line: string): void }>)[pino.symbols.streamSym]!;
+  const who = r.user === undefined ? '' : `,"user":${JSON.stringify(r.user)},"role":"${r.role}"`;
+  stream.write(
+    `{"level":"info","time":"${new Date().toISOString()}","service":"action-tracker","request_id":${JSON.stringify(r.request_id)},` +
+      `"route":${JSON.stringify(r.route)}${who},"method":${JSON.stringify(r.method)},"status":${r.status},"duration_ms":${r.duration_ms},"msg":"request"}\n`,
+  );
 }
 
 /**

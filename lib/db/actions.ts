@@ -129,7 +129,9 @@ export async function getAction(db: Queryable, id: number): Promise<ActionWithEv
     uploaded_by: e.uploaded_by,
     uploaded_at: apiTimestamp(e.uploaded_at),
   }));
-  return { ...actionOf(row), evidence };
+  const action = actionOf(row) as ActionWithEvidence;
+  action.evidence = evidence;
+  return action;
 }
 
 export interface ActionFilter {

@@ -24,13 +24,16 @@ export function splitTarget(target: string): { path: string; query: Record<strin
   return { path: path || '/', query };
 }
 
+// The same for every request in the container (there is no target group in front of itself).
+const LOCAL_CONTEXT = Object.freeze({ elb: Object.freeze({ targetGroupArn: 'local' }) });
+
 export function toAlbEvent(req: IncomingMessage, target: { path: string; query: Record<string, string> }): ALBEvent {
   const headers: Record<string, string> = {};
   const raw = req.rawHeaders;
   // Lower-cased names, last value wins: what an ALB without multi-value headers sends.
   for (let i = 0; i < raw.length; i += 2) headers[raw[i]!.toLowerCase()] = raw[i + 1]!;
   return {
-    requestContext: { elb: { targetGroupArn: 'local' } },
+    requestContext: LOCAL_CONTEXT,
     httpMethod: req.method ?? 'GET',
     path: target.path,
     queryStringParameters: target.query,
@@ -42,9 +45,9 @@ export function toAlbEvent(req: IncomingMessage, target: { path: string; query: 
 
 /** Writes a result; HEAD gets the headers of GET and no body (Node drops it, and a body stream is not read). */
 export function writeResult(res: ServerResponse, result: ALBResult, extraHeaders: Record<string, string> = {}): void {
-  const headers: Record<string, string | string[]> = {};
-  const single = result.headers;
-  for (const name in single) headers[name] = String(single[name]);
+  // The result is this request's own: its headers object is written as it is, completed in place.
+  const headers = (result.headers ?? {}) as Record<string, string | number | string[]>;
+  for (const name in headers) if (typeof headers[name] === 'boolean') headers[name] = String(headers[name] as unknown);
   const multi = result.multiValueHeaders;
   for (const name in multi) headers[name] = multi[name]!.map(String);
   for (const name in extraHeaders) headers[name] = extraHeaders[name]!;

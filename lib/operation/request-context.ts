@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ALBEvent } from 'aws-lambda';
-import type { Logger } from '../log';
+import { writeAccessLine, type Logger } from '../log';
 import type { OperationRequest } from './context';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:@=+/-]{1,128}$/;
@@ -51,18 +51,15 @@ export function requestContext(options: { route: string; logger: Logger }) {
     const { response, context, event } = request;
     if (!response) return;
     (response.headers ??= {})['x-request-id'] = context.requestId;
-    options.logger.info(
-      {
-        request_id: context.requestId,
-        route: options.route,
-        user: context.caller?.user,
-        role: context.caller?.role,
-        method: event.httpMethod,
-        status: response.statusCode,
-        duration_ms: Math.round((performance.now() - context.startedAt) * 100) / 100,
-      },
-      'request',
-    );
+    writeAccessLine(options.logger, {
+      request_id: context.requestId,
+      route: options.route,
+      user: context.caller?.user,
+      role: context.caller?.role,
+      method: event.httpMethod,
+      status: response.statusCode,
+      duration_ms: Math.round((performance.now() - context.startedAt) * 100) / 100,
+    });
   };
   return { before: begin, after: finish, onError: finish };
 }

@@ -29,7 +29,8 @@ export function validate(options: InputSchemas & { pattern: PathPattern }) {
     if (pathErrors.length > 0) throw new HttpProblem('not-found', `Nothing at ${event.path}.`);
     const errors: FieldError[] = [];
     const rawQuery = decodeQuery(event.queryStringParameters, errors);
-    const parsedQuery = parsePart(query, rawQuery, 'query', errors);
+    // Most requests carry no query, and an operation without one takes none: nothing to parse.
+    const parsedQuery = options.query === undefined && isEmpty(rawQuery) ? rawQuery : parsePart(query, rawQuery, 'query', errors);
     const headers = options.headers ? parsePart(options.headers, event.headers ?? {}, 'header', errors) : {};
     const body = options.body ? parsePart(options.body, context.jsonBody, 'body', errors) : undefined;
     if (errors.length > 0) {
@@ -38,6 +39,11 @@ export function validate(options: InputSchemas & { pattern: PathPattern }) {
     context.input = { params, query: parsedQuery, headers, body };
   };
   return { before };
+}
+
+function isEmpty(value: object): boolean {
+  for (const _key in value) return false;
+  return true;
 }
 
 function parsePart(schema: z.ZodType | undefined, value: unknown, where: Where, errors: FieldError[]): unknown {
