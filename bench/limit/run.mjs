@@ -194,6 +194,14 @@ const adminUrl = (() => {
 // The environment of the shared tools: their PG* variables, nothing else of ours.
 const baseEnv = { PATH: process.env.PATH, HOME: process.env.HOME ?? tmpdir(), LANG: process.env.LANG ?? 'C.UTF-8' };
 const pgEnv = { ...baseEnv, PGHOST: PG.host, PGPORT: PG.port, PGUSER: PG.user, ...(PG.password ? { PGPASSWORD: PG.password } : {}) };
+/** The node flags the container starts the server with: the Dockerfile's CMD, `node <flags…> dist/server.mjs`. */
+const CONTAINER_NODE_ARGS = (() => {
+  const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+  const argv = cmd ? JSON.parse(cmd[1]) : [];
+  if (argv[0] !== 'node' || argv.at(-1) !== 'dist/server.mjs')
+    throw new Error('bench:limit: cannot read `node … dist/server.mjs` from the Dockerfile CMD');
+  return argv.slice(1, -1);
+})();
 const checkpoint = () => withClient(adminUrl, (c) => c.query('CHECKPOINT'));
 /** The dead rows and GIN pending lists an earlier run left, cleared, so that no autovacuum lands on the next run. */
 const vacuum = (url, analyze = false) => withClient(url, (c) => c.query(`VACUUM ${analyze ? '(ANALYZE) ' : ''}actions, action_events`));
@@ -485,7 +493,7 @@ function productEnv(url, port) {
 async function startProduct(app, url, name) {
   const port = await freePort();
   const logFile = join(tmp, `${name}.log`);
-  const proc = start(['node', ...opts.serverNodeArgs, app.server], { env: productEnv(url, port), out: logFile });
+  const proc = start(['node', ...CONTAINER_NODE_ARGS, ...opts.serverNodeArgs, app.server], { env: productEnv(url, port), out: logFile });
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitFor200(`${base}/health`, proc, { everyMs: 50, timeoutMs: 120_000 });
@@ -582,7 +590,7 @@ async function timeStarts(app, url) {
     const port = await freePort();
     const logFile = join(tmp, 'starts.log');
     const t0 = performance.now();
-    const proc = start(['node', ...opts.serverNodeArgs, app.server], { env: productEnv(url, port), out: logFile });
+    const proc = start(['node', ...CONTAINER_NODE_ARGS, ...opts.serverNodeArgs, app.server], { env: productEnv(url, port), out: logFile });
     try {
       ms.push(await waitFor200(`http://127.0.0.1:${port}/health`, proc, { since: t0, everyMs: 10, timeoutMs: 60_000 }));
     } catch (error) {

@@ -108,7 +108,10 @@ for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exi
 async function startServer(dataDir) {
   const port = await freePort();
   const t = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, 'dist/server.mjs')], {
+  // The node flags `npm start` and the container use (the Dockerfile's CMD).
+  const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+  const flags = cmd ? JSON.parse(cmd[1]).slice(1, -1) : [];
+  const child = spawn(process.execPath, [...flags, join(ROOT, 'dist/server.mjs')], {
     cwd: ROOT,
     env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -212,8 +212,8 @@ describe('Dockerfile', () => {
     expect(last(runtime, 'STOPSIGNAL')?.args).toBe('SIGTERM');
   });
 
-  it('starts the bundled server with `node dist/server.mjs` from its WORKDIR, where dist/ was copied', () => {
-    expect(CMD).toEqual(['node', 'dist/server.mjs']);
+  it('starts the bundled server with `node dist/server.mjs` (and the tuned young generation) from its WORKDIR, where dist/ was copied', () => {
+    expect(CMD).toEqual(['node', '--max-semi-space-size=32', 'dist/server.mjs']);
     expect(all(runtime, 'ENTRYPOINT')).toEqual([]);
     const workdir = last(runtime, 'WORKDIR')!.args;
     const copy = all(runtime, 'COPY').find((instruction) => instruction.args.includes('--from='))!;
