@@ -118,7 +118,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (cfg.DB_QUERY_TIMEOUT_MS <= cfg.DB_STATEMENT_TIMEOUT_MS) {
     // The server's own timeout must fire first while it still answers: it cancels the query cleanly.
     throw new ConfigError(
-      `configuration: DB_QUERY_TIMEOUT_MS must be above DB_STATEMENT_TIMEOUT_MS (got ${cfg.DB_QUERY_TIMEOUT_MS} and ${cfg.DB_STATEMENT_TIMEOUT_MS})`,
+      'configuration: DB_QUERY_TIMEOUT_MS must be above DB_STATEMENT_TIMEOUT_MS ' +
+        `(got ${cfg.DB_QUERY_TIMEOUT_MS} and ${cfg.DB_STATEMENT_TIMEOUT_MS})`,
     );
   }
   return cfg;

@@ -5,12 +5,16 @@ import { pino, type DestinationStream, type LevelWithSilent, type Logger } from 
 
 export type { Logger } from 'pino';
 
+const SERVICE = 'action-tracker';
+/** `,"time":"<ISO 8601>"`: what pino writes, and the access line too. */
+const TIMESTAMP = pino.stdTimeFunctions.isoTime;
+
 export function createLogger(level: LevelWithSilent, destination: DestinationStream = stdout()): Logger {
   return pino(
     {
       level,
-      base: { service: 'action-tracker' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      base: { service: SERVICE },
+      timestamp: TIMESTAMP,
       formatters: { level: (label) => ({ level: label }) },
       // Errors are logged through safeError, which keeps no SQL, parameters or connection
       // strings; nothing logs headers. (pino's redact, on wildcard paths, was 14% of a
@@ -57,10 +61,11 @@ export function writeAccessLine(logger: Logger, r: AccessRecord): void {
   if (!logger.isLevelEnabled('info')) return;
   const stream = (logger as unknown as Record<symbol, { write(line: string): void }>)[pino.symbols.streamSym]!;
   const who = r.user === undefined ? '' : `,"user":${JSON.stringify(r.user)},"role":"${r.role}"`;
-  stream.write(
-    `{"level":"info","time":"${new Date().toISOString()}","service":"action-tracker","request_id":${JSON.stringify(r.request_id)},` +
-      `"route":${JSON.stringify(r.route)}${who},"method":${JSON.stringify(r.method)},"status":${r.status},"duration_ms":${r.duration_ms},"msg":"request"}\n`,
-  );
+  const line =
+    `{"level":"info"${TIMESTAMP()},"service":"${SERVICE}","request_id":${JSON.stringify(r.request_id)},` +
+    `"route":${JSON.stringify(r.route)}${who},"method":${JSON.stringify(r.method)},` +
+    `"status":${r.status},"duration_ms":${r.duration_ms},"msg":"request"}\n`;
+  stream.write(line);
 }
 
 /**

@@ -3,7 +3,7 @@
 // drift from what the service accepts and sends.
 import { z } from 'zod';
 import { Problem } from './domain/action-schema';
-import { commonProblems, type OperationSpec, type ResponseSpec } from './operation/operation';
+import { problemsOf, type OperationSpec, type ResponseSpec } from './operation/operation';
 import { headerName } from './operation/validate';
 import { PROBLEM_BASE, PROBLEMS, type ProblemSlug } from './problems';
 
@@ -14,10 +14,14 @@ const schemaOf = (schema: z.ZodType, io: 'input' | 'output'): JsonSchema => {
   return rest;
 };
 
+// OpenAPI describes these with the request body, and ignores them as parameters.
+const BODY_HEADERS = new Set(['content-type', 'content-length', 'accept', 'authorization']);
+
 function parameters(schema: z.ZodType | undefined, where: 'path' | 'query' | 'header'): JsonSchema[] {
   if (!schema) return [];
   const json = schemaOf(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
-  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
+  const entries = Object.entries(json.properties ?? {}).filter(([name]) => where !== 'header' || !BODY_HEADERS.has(name));
+  return entries.map(([name, property]) => ({
     name: where === 'header' ? headerName(name) : name,
     in: where,
     required: where === 'path' || (json.required ?? []).includes(name),
@@ -26,17 +30,17 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query' | 'he
   }));
 }
 
+const BINARY = { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } };
+
 function response(answer: ResponseSpec): JsonSchema {
   return {
     description: answer.description,
     ...(answer.schema ? { content: { 'application/json': { schema: schemaOf(answer.schema, 'output') } } } : {}),
-    ...(answer.headers ? { headers: Object.fromEntries(answer.headers.map((h) => [h, { schema: { type: 'string' } }])) } : {}),
+    ...(answer.binary ? { content: BINARY } : {}),
+    ...(answer.headers
+      ? { headers: Object.fromEntries(answer.headers.map((h) => [headerName(h.toLowerCase()), { schema: { type: 'string' } }])) }
+      : {}),
   };
-}
-
-/** Every problem an operation may answer: those its spec names and those that come with what it takes. */
-export function problemsOf(spec: OperationSpec): ProblemSlug[] {
-  return [...new Set([...commonProblems(spec), ...spec.problems])];
 }
 
 export function buildOpenApi(specs: readonly OperationSpec[], version: string): JsonSchema {
@@ -85,5 +89,5 @@ const STREAMED_BODY = {
   'multipart/form-data': {
     schema: { type: 'object', properties: { file: { type: 'array', items: { type: 'string', format: 'binary' } } }, required: ['file'] },
   },
-  'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
+  ...BINARY,
 };

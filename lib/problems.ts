@@ -15,7 +15,11 @@ interface ProblemType {
 }
 
 export const PROBLEMS = {
-  validation: { status: 400, title: 'Invalid request', when: 'a path, query, header or body field is wrong; `errors[]` names each' },
+  validation: {
+    status: 400,
+    title: 'Invalid request',
+    when: 'a path, query, header or body field is wrong (`errors[]` names each), or a value the database refused',
+  },
   'malformed-json': { status: 400, title: 'Malformed JSON', when: 'the body is not JSON' },
   'invalid-upload': {
     status: 400,
@@ -78,6 +82,9 @@ export class HttpProblem extends Error {
     return this.status < 500;
   }
 }
+
+/** The detail of a 404 for a path that names nothing. */
+export const nothingAt = (path: string) => `Nothing at ${path}.`;
 
 /** A lower layer's error that knows which problem it means (storage down, a value the database refused). */
 export interface CarriesProblem {

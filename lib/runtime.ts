@@ -5,10 +5,10 @@ import type { Config } from './config';
 import { openDatabase } from './db/database';
 import { Health } from './health';
 import type { Logger } from './log';
-import type { Deps } from './operation/deps';
+import type { Runtime } from './operation/deps';
 import { openEvidenceStore } from './storage/index';
 
-export type Runtime = Omit<Deps, 'specs'>;
+export type { Runtime } from './operation/deps';
 
 export async function openRuntime(config: Config, logger: Logger): Promise<Runtime> {
   const db = await openDatabase(config, logger);

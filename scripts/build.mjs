@@ -18,6 +18,8 @@ import { buildWeb } from './web-build.mjs';
 const ROOT = process.cwd();
 const SOURCES = ['app', 'bin', 'lib', 'handlers', 'web', 'scripts', 'package.json', 'package-lock.json', 'tsconfig.json'];
 const STAMP = 'dist/.build-stamp';
+/** Route keys whose operation describes the whole table (the OpenAPI document). */
+const DESCRIBES_THE_TABLE = new Set(['openapi']);
 const startOnly = process.argv.includes('--start');
 
 /** A digest of every source file's path, size and modification time: cheap, and changes with any edit. */
@@ -76,14 +78,17 @@ async function buildLambdas() {
     name: 'route-entries',
     setup(b) {
       b.onResolve({ filter: /^route:/ }, (args) => ({ path: args.path.slice('route:'.length), namespace: 'route' }));
-      b.onLoad({ filter: /.*/, namespace: 'route' }, (args) => ({
-        resolveDir: ROOT,
-        loader: 'ts',
-        contents:
+      b.onLoad({ filter: /.*/, namespace: 'route' }, (args) => {
+        const imports =
           `import operation from ${JSON.stringify(resolve(ROOT, 'handlers', `${args.path}.ts`))};\n` +
-          `import { lambdaOperation } from ${JSON.stringify(resolve(ROOT, 'lib/http/lambda.ts'))};\n` +
-          `export const handler = lambdaOperation(operation);\n`,
-      }));
+          `import { lambdaOperation } from ${JSON.stringify(resolve(ROOT, 'lib/http/lambda.ts'))};\n`;
+        // The OpenAPI document lists every operation: its bundle alone carries the route table.
+        const contents = DESCRIBES_THE_TABLE.has(args.path)
+          ? `${imports}import { OPERATIONS } from ${JSON.stringify(resolve(ROOT, 'app/routes.ts'))};\n` +
+            `export const handler = lambdaOperation(operation, OPERATIONS.map((o) => o.spec));\n`
+          : `${imports}export const handler = lambdaOperation(operation);\n`;
+        return { resolveDir: ROOT, loader: 'ts', contents };
+      });
     },
   };
   await build({

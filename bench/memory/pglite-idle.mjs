@@ -523,7 +523,7 @@ async function parent(argv) {
     ],
     [
       '+ app deps (pg, pino, zod, middy, busboy, range-parser, content-disposition)',
-      ['pg', 'pino', 'zod', '@middy/core', '@middy/http-json-body-parser', 'busboy', 'range-parser', 'content-disposition'],
+      ['pg', 'pino', 'zod', '@middy/core', 'busboy', 'range-parser', 'content-disposition'],
     ],
   ])
     nodeRows.push(await nodeOnly(label, mods));

@@ -18,10 +18,11 @@ const spec = {
   success: {
     status: 200,
     description: 'The bytes, as an attachment',
+    binary: true,
     headers: ['content-disposition', 'content-length', 'etag', 'accept-ranges'],
   },
   alternatives: [
-    { status: 206, description: 'The requested range', headers: ['content-range'] },
+    { status: 206, description: 'The requested range', binary: true, headers: ['content-range'] },
     { status: 302, description: 'A presigned URL to download from (EVIDENCE_PRESIGN_DOWNLOADS)', headers: ['location'] },
   ],
   problems: ['range-not-satisfiable', 'evidence-file-missing', 'storage-unavailable'],

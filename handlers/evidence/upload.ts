@@ -6,7 +6,7 @@ import { operation } from '../../lib/operation/operation';
 import { json } from '../../lib/operation/results';
 import { HttpProblem } from '../../lib/problems';
 import { isMultipart, receiveMultipart, receiveRaw } from '../../lib/storage/receive';
-import { deleteObjects } from '../../lib/storage/store';
+import { removeObjects } from '../../lib/storage/index';
 
 const spec = {
   method: 'POST',
@@ -29,7 +29,7 @@ const spec = {
   extensions: { 'x-streamed-body': true },
 } as const;
 
-export default operation(spec, async ({ db, store, config, params, query, headers, identity, bodyStream }) => {
+export default operation(spec, async ({ db, store, config, log, params, query, headers, identity, bodyStream }) => {
   // Before a byte is stored: nothing to attach to.
   if (!(await actionExists(db, params.id))) throw new HttpProblem('not-found', `Action ${params.id} does not exist.`);
   const limits = { store, maxBytes: config.EVIDENCE_MAX_BYTES };
@@ -59,9 +59,10 @@ export default operation(spec, async ({ db, store, config, params, query, header
     items = await insertEvidence(db, params.id, files, identity);
   } finally {
     if (items === undefined)
-      await deleteObjects(
+      await removeObjects(
         store,
         files.map((f) => f.key),
+        log,
       );
   }
   if (items === undefined) throw new HttpProblem('not-found', `Action ${params.id} does not exist.`);

@@ -247,9 +247,8 @@ function editStatement(fields: readonly Editable[]): Statement {
   const value = (f: Editable) => (fields.includes(f) ? `$${fields.indexOf(f) + 5}` : f);
   const sets = fields.map((f) => `${f} = ${value(f)}`);
   if (SEARCHED.some((f) => fields.includes(f))) {
-    sets.push(
-      `search = action_search_vector(${value('title')}, ${value('description')}, resolution_notes, ${value('owner')}, ${value('component')}, ${value('tags')})`,
-    );
+    const made = [value('title'), value('description'), 'resolution_notes', value('owner'), value('component'), value('tags')];
+    sets.push(`search = action_search_vector(${made.join(', ')})`);
   }
   return {
     name: `actions_edit_${EDITABLE.map((f) => (fields.includes(f) ? '1' : '0')).join('')}`,

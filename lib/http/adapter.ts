@@ -44,7 +44,12 @@ export function toAlbEvent(req: IncomingMessage, target: { path: string; query: 
 }
 
 /** Writes a result; HEAD gets the headers of GET and no body (Node drops it, and a body stream is not read). */
-export function writeResult(res: ServerResponse, result: ALBResult, extraHeaders: Record<string, string> = {}): void {
+export function writeResult(
+  res: ServerResponse,
+  result: ALBResult,
+  extraHeaders: Record<string, string> = {},
+  onBodyError: (error: unknown) => void = () => undefined,
+): void {
   // The result is this request's own: its headers object is written as it is, completed in place.
   const headers = (result.headers ?? {}) as Record<string, string | number | string[]>;
   for (const name in headers) if (typeof headers[name] === 'boolean') headers[name] = String(headers[name] as unknown);
@@ -59,8 +64,11 @@ export function writeResult(res: ServerResponse, result: ALBResult, extraHeaders
       res.end();
       return;
     }
-    // A storage failure after the headers went out can only cut the response short.
-    pipeline(stream, res).catch(() => res.destroy());
+    // A storage failure after the headers went out can only cut the response short (and be logged).
+    pipeline(stream, res).catch((error: unknown) => {
+      res.destroy();
+      onBodyError(error);
+    });
     return;
   }
   // A text body is written as it is (Node encodes it once, into the socket write).

@@ -1,13 +1,13 @@
 // The container's HTTP server: every request goes through the adapter to the
 // operation the router picks (API routes, the web page, 404/405 alike), and
 // the server drains gracefully on SIGTERM.
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Health } from '../health';
 import type { Logger } from '../log';
 import type { RequestScope } from '../operation/context';
+import { requestIdFrom } from '../operation/request-context';
 import { problemResult } from '../problems';
 import { splitTarget, toAlbEvent, writeResult } from './adapter';
 import type { Router } from './router';
@@ -60,8 +60,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     });
     handle(req, res, target, scope).catch((error: unknown) => {
       // Operations answer their own errors; this is a fault of the adapter itself.
-      logger.error({ err: error }, 'adapter failure');
-      if (!res.headersSent) writeResult(res, problemResult(error, { requestId: randomUUID(), instance: req.url ?? '/' }), drainHeaders());
+      const requestId = scope.request_id ?? requestIdFrom(header(req, 'x-request-id'));
+      logger.error({ err: error, request_id: requestId, method: scope.method, path: scope.path }, 'adapter failure');
+      if (!res.headersSent)
+        writeResult(res, problemResult(error, { requestId, instance: target.path }), { ...drainHeaders(), 'x-request-id': requestId });
       else res.destroy();
     });
   });
@@ -73,7 +75,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     // An answer given before the body was read (401, 413, 503): the client is told to
     // close, and the rest of its body is discarded for a moment so it can read the answer.
     const unread = !req.complete;
-    writeResult(res, result, unread ? { ...drainHeaders(), connection: 'close' } : drainHeaders());
+    const bodyError = (err: unknown) => logger.warn({ err, request_id: scope.request_id, route: scope.route }, 'response body cut short');
+    writeResult(res, result, unread ? { ...drainHeaders(), connection: 'close' } : drainHeaders(), bodyError);
     if (unread) discardRest(req);
   }
 
@@ -138,4 +141,9 @@ function discardRest(req: IncomingMessage): void {
   req.once('end', () => clearTimeout(timer));
   req.once('close', () => clearTimeout(timer));
   req.resume();
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[value.length - 1] : value;
 }

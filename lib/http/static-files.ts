@@ -8,7 +8,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { operation, type Operation } from '../operation/operation';
 import { streamed } from '../operation/results';
 import { z } from 'zod';
-import { HttpProblem } from '../problems';
+import { HttpProblem, nothingAt } from '../problems';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -75,14 +75,15 @@ export function staticFiles(root: string): Operation {
     path: '(static)',
     summary: 'The web page',
     query: ANY_QUERY,
+    headers: z.object({ 'if-none-match': z.string().optional() }),
     success: { status: 200, description: 'A file of the page' },
     alternatives: [{ status: 304, description: 'Not modified' }],
     problems: ['not-found'],
   } as const;
-  return operation(spec, async ({ event }) => {
+  return operation(spec, async ({ event, headers: request }) => {
     const file = resolveStaticPath(root, event.path);
     const info = file === undefined ? undefined : await stat(file).catch(() => undefined);
-    if (!file || !info?.isFile()) throw new HttpProblem('not-found', `Nothing at ${event.path}.`);
+    if (!file || !info?.isFile()) throw new HttpProblem('not-found', nothingAt(event.path));
     const etag = `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
     const headers: Record<string, string> = {
       ...PAGE_SECURITY_HEADERS,
@@ -91,7 +92,7 @@ export function staticFiles(root: string): Operation {
       etag,
       'last-modified': info.mtime.toUTCString(),
     };
-    if (event.headers?.['if-none-match'] === etag) return { statusCode: 304, headers, body: '', isBase64Encoded: false };
+    if (request['if-none-match'] === etag) return { statusCode: 304, headers, body: '', isBase64Encoded: false };
     headers['content-length'] = String(info.size);
     return streamed(200, headers, createReadStream(file));
   });

@@ -16,9 +16,10 @@ export interface OperationInput {
  * What the caller of an operation may hand over besides the event. The
  * container's HTTP server passes the request body as a stream (the event then
  * carries no body), promises to pipe a result's body stream to the socket, and
- * passes the path parameters its router matched. A Lambda invocation sets none
- * of them: the body is in the event (base64 or text), a streamed result is
- * buffered into it, and the operation matches its own path.
+ * passes the path parameters its router matched. A Lambda invocation passes
+ * only the last: the body is in the event (base64 or text), a streamed result is
+ * buffered into it. Both go through a router, which hands over the path
+ * parameters it matched; an operation invoked on its own (a test) matches its path itself.
  */
 export interface InvocationSeam {
   requestBody?: Readable;

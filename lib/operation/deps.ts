@@ -20,3 +20,6 @@ export interface Deps {
   /** Every operation of the app (the OpenAPI document lists them). */
   specs: readonly OperationSpec[];
 }
+
+/** What a process opens (lib/runtime.ts); the app adds the list of its operations. */
+export type Runtime = Omit<Deps, 'specs'>;

@@ -28,6 +28,8 @@ export interface ResponseSpec {
   description: string;
   /** The JSON body; omitted for bodies that are not JSON (a file, nothing). */
   schema?: z.ZodType;
+  /** The body is a file in its own type, not JSON. */
+  binary?: true;
   headers?: readonly string[];
 }
 
@@ -85,7 +87,7 @@ export interface Operation<S extends OperationSpec = OperationSpec> {
 }
 
 export function operation<S extends OperationSpec>(spec: S, core: (args: OperationArgs<S>) => Promise<ALBResult>): Operation<S> {
-  // Compiled once: a Lambda invoked straight by the ALB has no router to match the path.
+  // Compiled once, for an operation invoked without a router (a test): routers hand over their match.
   const pattern = compilePath(spec.path);
   return {
     spec,
@@ -150,12 +152,21 @@ class Arguments {
   }
 }
 
-/** The problems any operation may answer because of what its spec says it takes. */
+/**
+ * The problems any operation may answer because of what its spec says it takes:
+ * `validation` for all (an unknown query parameter is refused everywhere), the
+ * identity problems with a role, `not-found` for a path parameter that names
+ * nothing, the body problems with a JSON body.
+ */
 export function commonProblems(spec: OperationSpec): ProblemSlug[] {
-  const slugs: ProblemSlug[] = ['internal', 'unavailable'];
+  const slugs: ProblemSlug[] = ['validation', 'internal', 'unavailable'];
   if (spec.minRole) slugs.push('unauthenticated', 'forbidden');
-  if (spec.params || spec.query || spec.headers || spec.body) slugs.push('validation');
   if (spec.params) slugs.push('not-found');
   if (spec.body) slugs.push('malformed-json', 'too-large', 'unsupported-media-type');
   return slugs;
+}
+
+/** Every problem an operation may answer: those its spec names and those that come with what it takes. */
+export function problemsOf(spec: OperationSpec): ProblemSlug[] {
+  return [...new Set([...commonProblems(spec), ...spec.problems])];
 }

@@ -14,13 +14,22 @@ export function requestIdFrom(value: string | undefined): string {
   return value !== undefined && SANE_REQUEST_ID.test(value) ? value : randomUUID();
 }
 
-/** ALB lower-cases header names, API Gateway's REST API does not: normalise once. */
+/**
+ * ALB lower-cases header names, API Gateway's REST API does not: normalise once.
+ * A target group in multi-value mode sends multiValueHeaders only: the last value
+ * of each counts, as without that mode.
+ */
 export function lowerCaseHeaders(event: ALBEvent): void {
-  const headers = event.headers;
+  let headers = event.headers;
+  if (!headers && event.multiValueHeaders) {
+    headers = {};
+    for (const [name, values] of Object.entries(event.multiValueHeaders)) if (values?.length) headers[name] = values[values.length - 1];
+  }
   if (!headers) {
     event.headers = {};
     return;
   }
+  event.headers = headers;
   for (const name of Object.keys(headers)) {
     const lower = name.toLowerCase();
     if (lower !== name) {

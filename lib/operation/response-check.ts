@@ -4,9 +4,8 @@
 // the service sends.
 import { isDeepStrictEqual } from 'node:util';
 import { Problem } from '../domain/action-schema';
-import { problemsOf } from '../openapi';
 import { PROBLEMS, slugOf } from '../problems';
-import type { OperationSpec } from './operation';
+import { problemsOf, type OperationSpec } from './operation';
 
 export interface Answer {
   method: string;

@@ -3,7 +3,7 @@
 // transforms applied) become the core's input; any issue is a 400 listing
 // every field at fault.
 import { z } from 'zod';
-import { HttpProblem, type FieldError } from '../problems';
+import { HttpProblem, nothingAt, type FieldError } from '../problems';
 import type { OperationRequest } from './context';
 import type { PathPattern } from './path-pattern';
 
@@ -21,14 +21,14 @@ export function validate(options: InputSchemas & { pattern: PathPattern }) {
   const before = (request: OperationRequest) => {
     const { event, context } = request;
     const pathErrors: FieldError[] = [];
-    // The router's match when there was one (the container, the single Lambda); a
-    // Lambda the ALB invokes directly matches its own path.
+    // The router's match (the container and every Lambda go through one); an
+    // operation invoked on its own (a test) matches its own path.
     const rawParams = context.pathParams ?? options.pattern.match(event.path) ?? {};
     const params = parsePart(options.params, rawParams, 'path', pathErrors);
     // A path naming no possible resource identifies nothing: 404, not 400.
-    if (pathErrors.length > 0) throw new HttpProblem('not-found', `Nothing at ${event.path}.`);
+    if (pathErrors.length > 0) throw new HttpProblem('not-found', nothingAt(event.path));
     const errors: FieldError[] = [];
-    const rawQuery = decodeQuery(event.queryStringParameters, errors);
+    const rawQuery = decodeQuery(event.queryStringParameters ?? lastValues(event.multiValueQueryStringParameters), errors);
     // Most requests carry no query, and an operation without one takes none: nothing to parse.
     const parsedQuery = options.query === undefined && isEmpty(rawQuery) ? rawQuery : parsePart(query, rawQuery, 'query', errors);
     const headers = options.headers ? parsePart(options.headers, event.headers ?? {}, 'header', errors) : {};
@@ -39,6 +39,14 @@ export function validate(options: InputSchemas & { pattern: PathPattern }) {
     context.input = { params, query: parsedQuery, headers, body };
   };
   return { before };
+}
+
+/** A target group in multi-value mode: the last value of each key, as without that mode. */
+function lastValues(multi: Record<string, string[] | undefined> | undefined): Record<string, string> | undefined {
+  if (!multi) return undefined;
+  const out: Record<string, string> = {};
+  for (const [key, values] of Object.entries(multi)) if (values?.length) out[key] = values[values.length - 1]!;
+  return out;
 }
 
 function isEmpty(value: object): boolean {

@@ -112,9 +112,11 @@ describe.each(COMBOS)('evidence on $engine with the $driver store', ({ engine, d
     return rows[0]!.storage_key;
   }
 
-  async function toReply(res: Response): Promise<Reply & { bytes: Buffer }> {
+  /** The answer read, after checking it against what its operation declares. */
+  async function toReply(res: Response, method: string, path: string): Promise<Reply & { bytes: Buffer }> {
     const bytes = Buffer.from(await res.arrayBuffer());
     const text = bytes.toString('utf8');
+    app.expectConforming(method, path, { status: res.status, headers: res.headers, text });
     const body = /json/.test(res.headers.get('content-type') ?? '') && text ? JSON.parse(text) : undefined;
     return { status: res.status, headers: res.headers, text, body, bytes };
   }
@@ -127,12 +129,9 @@ describe.each(COMBOS)('evidence on $engine with the $driver store', ({ engine, d
 
   /** A multipart upload through fetch with FormData. */
   async function uploadMultipart(actionId: number, parts: Part[], who: Caller | null = as.member) {
-    const res = await fetch(`${app.baseUrl}/api/v1/actions/${actionId}/evidence`, {
-      method: 'POST',
-      headers: identity(who),
-      body: form(parts),
-    });
-    return toReply(res);
+    const path = `/api/v1/actions/${actionId}/evidence`;
+    const res = await fetch(`${app.baseUrl}${path}`, { method: 'POST', headers: identity(who), body: form(parts) });
+    return toReply(res, 'POST', path);
   }
 
   /** A FormData body serialized, to be sent through node:http (early answers, streaming). */
@@ -174,6 +173,12 @@ describe.each(COMBOS)('evidence on $engine with the $driver store', ({ engine, d
             if (value !== undefined) responseHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
           }
           const parsed = /json/.test(res.headers['content-type'] ?? '') && text ? JSON.parse(text) : undefined;
+          try {
+            app.expectConforming(method, path, { status: res.statusCode ?? 0, headers: responseHeaders, text });
+          } catch (error) {
+            reject(error);
+            return;
+          }
           resolve({ status: res.statusCode ?? 0, headers: responseHeaders, text, body: parsed, sent });
         });
       });
@@ -209,11 +214,13 @@ describe.each(COMBOS)('evidence on $engine with the $driver store', ({ engine, d
   }
 
   async function download(evidenceId: number, options: { method?: string; headers?: Record<string, string>; as?: Caller | null } = {}) {
-    const res = await fetch(`${app.baseUrl}/api/v1/evidence/${evidenceId}/content`, {
-      method: options.method ?? 'GET',
+    const path = `/api/v1/evidence/${evidenceId}/content`;
+    const method = options.method ?? 'GET';
+    const res = await fetch(`${app.baseUrl}${path}`, {
+      method,
       headers: { ...identity(options.as === undefined ? as.viewer : options.as), ...options.headers },
     });
-    return toReply(res);
+    return toReply(res, method, path);
   }
 
   async function uploadOne(actionId: number, bytes: Buffer, name = 'file.bin', type = 'application/octet-stream') {

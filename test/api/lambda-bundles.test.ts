@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { OPERATIONS } from '../../app/routes';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'iat-lambda-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -69,6 +70,20 @@ describe('Lambda bundles', () => {
     expect(result.statusCode).toBe(200);
     expect(result.headers.etag).toBe('"1"');
     expect(JSON.parse(result.body)).toMatchObject({ id: 1, key: 'ACT-1', evidence: [] });
+  });
+
+  it('serves, from the OpenAPI document’s own bundle, the document of every operation', () => {
+    const result = run(`
+      const { handler } = await import('${join(process.cwd(), 'dist/lambda/openapi.mjs')}');
+      console.log(JSON.stringify(await handler(${JSON.stringify(event('GET', '/api/v1/openapi.json'))}, {})));
+      process.exit(0);
+    `);
+    expect(result.statusCode).toBe(200);
+    const documented = Object.values(JSON.parse(result.body).paths as Record<string, object>).reduce(
+      (n, ops) => n + Object.keys(ops).length,
+      0,
+    );
+    expect(documented).toBe(OPERATIONS.length);
   });
 
   it('takes an upload from a base64 event body and answers a download as a base64 body', () => {

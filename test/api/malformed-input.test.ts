@@ -119,6 +119,7 @@ describe.each(ENGINES)('malformed input on %s', (engine) => {
           // A byte body: fetch adds no Content-Type of its own.
           body: new TextEncoder().encode('{"title":"Rotate","status":"blocked"}'),
         });
+        app.expectConforming(write.method, write.path(), { status: res.status, headers: res.headers, text: await res.clone().text() });
         expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
         expect(res.status).toBe(415);
         expect(await storedState(app)).toEqual(before);
@@ -529,6 +530,7 @@ describe.each(ENGINES)('malformed input on %s', (engine) => {
         body,
       });
       const text = await res.text();
+      app.expectConforming(method, path, { status: res.status, headers: res.headers, text });
       return {
         status: res.status,
         headers: res.headers,

@@ -57,6 +57,8 @@ describe('streaming through the container adapter', () => {
         signal: AbortSignal.timeout(5000),
       });
       expect(res.status).toBe(200);
+      // Read as it streams below: the status and type are what can be checked against the spec.
+      app.expectConforming('GET', `/api/v1/evidence/${id}/content`, { status: res.status, headers: res.headers, text: '' });
       const reader = res.body!.getReader();
       const first = await reader.read();
       expect(Buffer.from(first.value!).toString()).toBe('a'.repeat(400));

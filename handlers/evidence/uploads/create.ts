@@ -6,7 +6,7 @@ import { createUpload, expireUploads } from '../../../lib/db/evidence';
 import { operation } from '../../../lib/operation/operation';
 import { json } from '../../../lib/operation/results';
 import { HttpProblem } from '../../../lib/problems';
-import { deleteObjects } from '../../../lib/storage/store';
+import { removeObjects } from '../../../lib/storage/index';
 
 const spec = {
   method: 'POST',
@@ -24,7 +24,7 @@ const spec = {
   problems: ['direct-upload-unavailable', 'storage-unavailable'],
 } as const;
 
-export default operation(spec, async ({ db, store, config, params, body, identity }) => {
+export default operation(spec, async ({ db, store, config, log, params, body, identity }) => {
   if (!store.presigner) {
     throw new HttpProblem(
       'direct-upload-unavailable',
@@ -39,7 +39,7 @@ export default operation(spec, async ({ db, store, config, params, body, identit
 
   // Uploads nobody completed in time: their rows and any objects go (reconcile does this too).
   const stale = await expireUploads(db);
-  if (stale.length > 0) await deleteObjects(store, stale);
+  if (stale.length > 0) await removeObjects(store, stale, log);
 
   const contentType = storedContentType(body.content_type);
   const upload = {
