@@ -35,7 +35,11 @@ COPY web ./web
 RUN npm run build
 
 FROM --platform=$TARGET_PLATFORM ${NODE_IMAGE} AS runtime
-ENV NODE_ENV=production PORT=8080 DATA_DIR=/tmp/data NODE_EXTRA_CA_CERTS=/etc/ssl/certs/rds-global-bundle.pem
+# HOST: the server binds loopback by default; in a container it must listen on the
+# task's interface. On any interface but loopback the server refuses to start
+# with the default AUTH_MODE=trusted-headers unless TRUSTED_PROXY_SECRET (or
+# ALLOW_UNVERIFIED_HEADERS=true) is set: the ECS task sets AUTH_MODE=alb-oidc.
+ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0 DATA_DIR=/tmp/data NODE_EXTRA_CA_CERTS=/etc/ssl/certs/rds-global-bundle.pem
 # RDS requires TLS and DATABASE_URL says sslmode=verify-full: trust Amazon RDS's CA bundle.
 ADD --chmod=644 https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem /etc/ssl/certs/rds-global-bundle.pem
 WORKDIR /app

@@ -1,8 +1,8 @@
 // The CDK twin of terraform/: the same deployment (VPC, ALB, ECS Fargate, RDS
 // PostgreSQL, evidence bucket, IAM, CloudWatch, optional bastion), kept for
-// comparison. Every value comes from /tmp/deploy/SPEC.md (issue 5); the
-// container environment is built from SETTINGS in lib/config.ts, the one list
-// of variables the service reads.
+// comparison. Every value comes from /tmp/deploy/SPEC.md (issue 5) and issue 13
+// (OIDC at the load balancer, API tokens straight to the tasks); the container
+// environment names only settings of lib/config.ts (the type says so).
 //
 // buildStack(app, env) is what both the synth runner (cdk/app.ts) and the
 // vitest comparison suites call. It needs no AWS account: the account and
@@ -41,6 +41,26 @@ export const DB_PORT = 5432;
 export const DB_NAME = 'tracker';
 export const DB_USER = 'tracker';
 
+export interface OidcProps {
+  readonly issuer: string;
+  readonly authorizationEndpoint: string;
+  readonly tokenEndpoint: string;
+  readonly userInfoEndpoint: string;
+  readonly clientId: string;
+  /**
+   * ARN of the Secrets Manager secret holding the client secret: the template
+   * carries a `{{resolve:secretsmanager:…}}` reference, never the value. (Terraform
+   * also takes an SSM SecureString parameter; CloudFormation's ssm-secure
+   * references are not offered for listener properties, so the twin does not.)
+   */
+  readonly clientSecretArn: string;
+  readonly scope: string;
+  readonly sessionTimeoutSeconds: number;
+}
+
+/** Priorities of the HTTPS listener's rules (terraform/modules/alb `local.priority`); the default action signs browsers in. */
+export const LISTENER_PRIORITY = { metrics: 10, bearer: 20, health: 30 } as const;
+
 export interface ActionTrackerProps {
   /** Prefix of every name (SPEC: `name`, default `action-tracker`). */
   readonly name: string;
@@ -49,7 +69,15 @@ export interface ActionTrackerProps {
   readonly dockerImage: string;
   readonly vpcCidr: string;
   readonly singleNatGateway: boolean;
-  readonly certificateArn?: string | undefined;
+  /** The HTTPS listener's certificate: required, ALB OIDC sign-in runs on HTTPS listeners only. */
+  readonly certificateArn: string;
+  /** The identity provider the ALB signs browsers in with (SPEC: the `oidc_*` variables). */
+  readonly oidc: OidcProps;
+  /** How the tasks read the signed claims (the app's OIDC_* settings). */
+  readonly oidcUserClaim: string;
+  readonly oidcGroupsClaim: string;
+  readonly oidcRoleMap: string;
+  readonly oidcDefaultRole: 'viewer' | 'member' | 'lead' | 'admin' | 'none';
   readonly accessLogsBucket?: string | undefined;
   readonly dbInstanceClass: string;
   readonly multiAz: boolean;
@@ -72,13 +100,29 @@ export interface ActionTrackerProps {
 export function defaultProps(env: DeployEnv): ActionTrackerProps {
   const name = 'action-tracker';
   const prod = env === 'prod';
+  const cognitoDomain = prod ? name : `${name}-${env}`;
   return {
     name,
     env,
     dockerImage: PLACEHOLDER_IMAGE,
     vpcCidr: '10.20.0.0/16',
     singleNatGateway: !prod,
-    certificateArn: undefined,
+    // Placeholders, as in terraform/envs/<env>.tfvars: a real deploy passes its own.
+    certificateArn: `arn:aws:acm:${REGION}:${ACCOUNT}:certificate/00000000-0000-0000-0000-000000000000`,
+    oidc: {
+      issuer: `https://cognito-idp.${REGION}.amazonaws.com/${REGION}_EXAMPLE${prod ? 'pr' : 'dv'}`,
+      authorizationEndpoint: `https://${cognitoDomain}.auth.${REGION}.amazoncognito.com/oauth2/authorize`,
+      tokenEndpoint: `https://${cognitoDomain}.auth.${REGION}.amazoncognito.com/oauth2/token`,
+      userInfoEndpoint: `https://${cognitoDomain}.auth.${REGION}.amazoncognito.com/oauth2/userInfo`,
+      clientId: 'replace-with-the-app-client-id',
+      clientSecretArn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}/${env}/oidc-client-secret-AbCdEf`,
+      scope: 'openid email profile',
+      sessionTimeoutSeconds: 28800,
+    },
+    oidcUserClaim: 'email',
+    oidcGroupsClaim: 'custom:groups',
+    oidcRoleMap: 'sre-admins=admin,sre-leads=lead,sre=member,auditors=viewer',
+    oidcDefaultRole: 'none',
     accessLogsBucket: undefined,
     dbInstanceClass: 'db.t4g.micro',
     multiAz: prod,
@@ -140,18 +184,47 @@ class WholeSecret extends ecs.Secret {
   }
 }
 
-/** The container environment: SETTINGS minus DATABASE_URL (a secret), with the spec's values. */
-export type EnvironmentName = Exclude<SettingName, 'DATABASE_URL'>;
+/**
+ * The settings the deployment depends on: set in the task (DATABASE_URL as a
+ * secret), identically by Terraform and this stack. Every other setting keeps
+ * the app's default, so a setting added to lib/config.ts needs no change here.
+ */
+export const DEPLOYMENT_SETTINGS = [
+  'PORT',
+  'HOST',
+  'DATABASE_URL',
+  'MIGRATE_ON_START',
+  'ALB_IDLE_TIMEOUT_S',
+  'SHUTDOWN_TIMEOUT_MS',
+  'EVIDENCE_BUCKET',
+  'EVIDENCE_SSE',
+  'AWS_REGION',
+  'AUTH_MODE',
+  'ALB_OIDC_SIGNER_ARN',
+  'OIDC_USER_CLAIM',
+  'OIDC_GROUPS_CLAIM',
+  'OIDC_ROLE_MAP',
+  'OIDC_DEFAULT_ROLE',
+] as const satisfies readonly SettingName[];
 export const SECRET_SETTINGS = ['DATABASE_URL'] as const satisfies readonly SettingName[];
+
+type SecretSetting = (typeof SECRET_SETTINGS)[number];
+type RequiredEnvironment = Exclude<(typeof DEPLOYMENT_SETTINGS)[number], SecretSetting>;
+/** Plain values of the task: the required ones, plus any other setting (only names lib/config.ts knows compile). */
+export type ContainerEnvironment = Record<RequiredEnvironment, string> & Partial<Record<Exclude<SettingName, SecretSetting>, string>>;
 
 export function containerEnvironment(values: {
   bucketName: string;
   region: string;
   kmsKeyArn?: string | undefined;
-}): Record<EnvironmentName, string> {
-  // Typed as Record<EnvironmentName, string>: a variable added to SETTINGS
-  // without a value here fails to compile.
-  const byName: Record<EnvironmentName, string> = {
+  loadBalancerArn: string;
+  oidcUserClaim: string;
+  oidcGroupsClaim: string;
+  oidcRoleMap: string;
+  oidcDefaultRole: string;
+}): ContainerEnvironment {
+  return {
+    // Listen on the task's interface; only the ALB's security group reaches it.
     PORT: String(APP_PORT),
     HOST: '0.0.0.0',
     DATA_DIR: '/tmp/data',
@@ -161,30 +234,26 @@ export function containerEnvironment(values: {
     MIGRATE_ON_START: 'true',
     LOG_LEVEL: 'info',
     MAX_JSON_BODY_BYTES: '1048576',
-    HEALTH_TIMEOUT_MS: '1500',
-    ALB_IDLE_TIMEOUT_S: '60',
-    SHUTDOWN_TIMEOUT_MS: '25000',
-    WEB_ROOT: '',
+    HEALTH_TIMEOUT_MS: '1500', // below the target group's 5 s health-check timeout
+    ALB_IDLE_TIMEOUT_S: '60', // the ALB's idle timeout
+    SHUTDOWN_TIMEOUT_MS: '25000', // inside the container's 30 s stopTimeout
     EVIDENCE_BUCKET: values.bucketName,
-    EVIDENCE_PREFIX: '',
     EVIDENCE_SSE: values.kmsKeyArn ? 'aws:kms' : 'AES256',
-    EVIDENCE_KMS_KEY_ID: values.kmsKeyArn ?? '',
+    ...(values.kmsKeyArn ? { EVIDENCE_KMS_KEY_ID: values.kmsKeyArn } : {}),
     EVIDENCE_MAX_BYTES: '104857600',
     EVIDENCE_PRESIGN_DOWNLOADS: 'false',
     EVIDENCE_PRESIGN_TTL_S: '60',
     EVIDENCE_UPLOAD_TTL_S: '3600',
+    // Identity: the ALB signs users in and signs their claims; the tasks accept
+    // only what this load balancer signed, with the keys of its region.
+    AUTH_MODE: 'alb-oidc',
+    ALB_OIDC_SIGNER_ARN: values.loadBalancerArn,
     AWS_REGION: values.region,
-    AWS_ENDPOINT_URL_S3: '',
+    OIDC_USER_CLAIM: values.oidcUserClaim,
+    OIDC_GROUPS_CLAIM: values.oidcGroupsClaim,
+    OIDC_ROLE_MAP: values.oidcRoleMap,
+    OIDC_DEFAULT_ROLE: values.oidcDefaultRole,
   };
-  // Built by walking SETTINGS, so the order and the list are lib/config.ts's.
-  const out = {} as Record<EnvironmentName, string>;
-  for (const name of Object.keys(SETTINGS) as SettingName[]) {
-    if ((SECRET_SETTINGS as readonly SettingName[]).includes(name)) continue;
-    const key = name as EnvironmentName;
-    if (!(key in byName)) throw new Error(`no container value for setting ${name}`);
-    out[key] = byName[key];
-  }
-  return out;
 }
 
 /**
@@ -200,7 +269,7 @@ export interface ActionTrackerResources {
   loadBalancer: elbv2.ApplicationLoadBalancer;
   targetGroup: elbv2.ApplicationTargetGroup;
   httpListener: elbv2.ApplicationListener;
-  httpsListener?: elbv2.ApplicationListener;
+  httpsListener: elbv2.ApplicationListener;
   cluster: ecs.Cluster;
   taskDefinition: ecs.FargateTaskDefinition;
   container: ecs.ContainerDefinition;
@@ -441,31 +510,59 @@ export class ActionTrackerStack extends Stack {
         unhealthyThresholdCount: 3,
       },
     });
-    let httpsListener: elbv2.ApplicationListener | undefined;
-    let httpListener: elbv2.ApplicationListener;
-    if (s.certificateArn) {
-      httpsListener = loadBalancer.addListener('HttpsListener', {
-        port: 443,
-        protocol: elbv2.ApplicationProtocol.HTTPS,
-        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS, // ELBSecurityPolicy-TLS13-1-2-2021-06
-        certificates: [elbv2.ListenerCertificate.fromArn(s.certificateArn)],
-        defaultTargetGroups: [targetGroup],
-        open: false,
-      });
-      httpListener = loadBalancer.addListener('HttpListener', {
-        port: 80,
-        protocol: elbv2.ApplicationProtocol.HTTP,
-        defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
-        open: false,
-      });
-    } else {
-      httpListener = loadBalancer.addListener('HttpListener', {
-        port: 80,
-        protocol: elbv2.ApplicationProtocol.HTTP,
-        defaultTargetGroups: [targetGroup],
-        open: false,
-      });
+    // HTTP only redirects: ALB runs authenticate-oidc on HTTPS listeners only.
+    const httpListener = loadBalancer.addListener('HttpListener', {
+      port: 80,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
+      open: false,
+    });
+    if (!/^arn:aws[a-z-]*:secretsmanager:/.test(s.oidc.clientSecretArn)) {
+      throw new Error(`oidc.clientSecretArn must be a Secrets Manager secret ARN in the CDK twin (got ${s.oidc.clientSecretArn})`);
     }
+    // What no rule matches (a browser) signs in at the IdP first; the callback is
+    // https://<host>/oauth2/idpresponse. allowHttpsOutbound (the default) lets the
+    // ALB reach the IdP's token and user info endpoints: egress 443 on its group.
+    const httpsListener = loadBalancer.addListener('HttpsListener', {
+      port: 443,
+      protocol: elbv2.ApplicationProtocol.HTTPS,
+      sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS, // ELBSecurityPolicy-TLS13-1-2-2021-06
+      certificates: [elbv2.ListenerCertificate.fromArn(s.certificateArn)],
+      defaultAction: elbv2.ListenerAction.authenticateOidc({
+        issuer: s.oidc.issuer,
+        authorizationEndpoint: s.oidc.authorizationEndpoint,
+        tokenEndpoint: s.oidc.tokenEndpoint,
+        userInfoEndpoint: s.oidc.userInfoEndpoint,
+        clientId: s.oidc.clientId,
+        clientSecret: SecretValue.secretsManager(s.oidc.clientSecretArn),
+        scope: s.oidc.scope,
+        sessionTimeout: Duration.seconds(s.oidc.sessionTimeoutSeconds),
+        onUnauthenticatedRequest: elbv2.UnauthenticatedAction.AUTHENTICATE,
+        next: elbv2.ListenerAction.forward([targetGroup]),
+      }),
+      open: false,
+    });
+    // /metrics never leaves through the load balancer, not even with a token.
+    httpsListener.addAction('MetricsBlocked', {
+      priority: LISTENER_PRIORITY.metrics,
+      conditions: [elbv2.ListenerCondition.pathPatterns(['/metrics', '/metrics/*'])],
+      action: elbv2.ListenerAction.fixedResponse(404, {
+        contentType: 'application/json',
+        messageBody: JSON.stringify({ type: 'https://infra-action-tracker.dev/problems/not-found', title: 'Not found', status: 404 }),
+      }),
+    });
+    // Automation (`Authorization: Bearer iat_...`) goes straight to the tasks, which verify the token.
+    httpsListener.addAction('BearerToTasks', {
+      priority: LISTENER_PRIORITY.bearer,
+      conditions: [elbv2.ListenerCondition.httpHeader('Authorization', ['Bearer *'])],
+      action: elbv2.ListenerAction.forward([targetGroup]),
+    });
+    // /health holds no data and serves smoke and uptime checks without sign-in.
+    httpsListener.addAction('HealthUnauthenticated', {
+      priority: LISTENER_PRIORITY.health,
+      conditions: [elbv2.ListenerCondition.pathPatterns(['/health']), elbv2.ListenerCondition.httpRequestMethods(['GET', 'HEAD'])],
+      action: elbv2.ListenerAction.forward([targetGroup]),
+    });
 
     // ----------------------------------------------------------------- ecs
     const cluster = new ecs.Cluster(this, 'Cluster', {
@@ -490,7 +587,17 @@ export class ActionTrackerStack extends Stack {
       essential: true,
       portMappings: [{ containerPort: APP_PORT, protocol: ecs.Protocol.TCP }],
       stopTimeout: Duration.seconds(30),
-      environment: containerEnvironment({ bucketName: bucket.bucketName, region: this.region, kmsKeyArn: s.kmsKeyArn }),
+      environment: containerEnvironment({
+        bucketName: bucket.bucketName,
+        region: this.region,
+        kmsKeyArn: s.kmsKeyArn,
+        // No cycle: the load balancer does not depend on the task definition.
+        loadBalancerArn: loadBalancer.loadBalancerArn,
+        oidcUserClaim: s.oidcUserClaim,
+        oidcGroupsClaim: s.oidcGroupsClaim,
+        oidcRoleMap: s.oidcRoleMap,
+        oidcDefaultRole: s.oidcDefaultRole,
+      }),
       secrets: { DATABASE_URL: new WholeSecret(databaseUrlSecret.secretArn) },
       // awslogs without CDK's extra logs grant: AmazonECSTaskExecutionRolePolicy covers it.
       logging: new ecs.GenericLogDriver({
@@ -715,7 +822,7 @@ export class ActionTrackerStack extends Stack {
       loadBalancer,
       targetGroup,
       httpListener,
-      ...(httpsListener ? { httpsListener } : {}),
+      httpsListener,
       cluster,
       taskDefinition,
       container,
@@ -782,6 +889,12 @@ function deployStatements(
       conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
     }),
     new iam.PolicyStatement({
+      sid: 'ReadOidcClientSecret',
+      // Every Terraform plan reads it for the listener (terraform/modules/iam).
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [s.oidc.clientSecretArn],
+    }),
+    new iam.PolicyStatement({
       sid: 'TerraformStateList',
       actions: ['s3:ListBucket'],
       resources: [stateBucketArn],
@@ -803,6 +916,29 @@ function retentionDays(days: number): logs.RetentionDays {
   const known = Object.values(logs.RetentionDays).filter((v): v is logs.RetentionDays => typeof v === 'number');
   if (!known.includes(days as logs.RetentionDays)) throw new Error(`log retention ${days} days is not a CloudWatch value`);
   return days as logs.RetentionDays;
+}
+
+/** What terraform/variables.tf validates about sign-in, refused here the same way. */
+function checkSignIn(s: ActionTrackerProps): void {
+  const https = /^https:\/\/[^\s/]+/;
+  for (const key of ['issuer', 'authorizationEndpoint', 'tokenEndpoint', 'userInfoEndpoint'] as const) {
+    if (!https.test(s.oidc[key])) throw new Error(`oidc.${key} must be an https:// URL (got ${s.oidc[key]})`);
+  }
+  if (!s.oidc.clientId.trim()) throw new Error('oidc.clientId must not be empty');
+  if (!s.oidc.scope.split(' ').includes('openid')) throw new Error(`oidc.scope must include openid (got ${s.oidc.scope})`);
+  if (!(s.oidc.sessionTimeoutSeconds >= 60 && s.oidc.sessionTimeoutSeconds <= 604800)) {
+    throw new Error(`oidc.sessionTimeoutSeconds must be between 60 and 604800 (got ${s.oidc.sessionTimeoutSeconds})`);
+  }
+  if (!/^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate\/[0-9a-f-]+$/.test(s.certificateArn)) {
+    throw new Error(`certificateArn must be an ACM certificate ARN: OIDC sign-in needs an HTTPS listener (got ${s.certificateArn})`);
+  }
+  // The app's own rule for the map, and at least one admin group (admins create the API tokens).
+  if (!SETTINGS.OIDC_ROLE_MAP.schema.safeParse(s.oidcRoleMap).success || !/=\s*admin\s*(,|$)/.test(s.oidcRoleMap)) {
+    throw new Error(`oidcRoleMap must be group=role pairs with at least one group mapped to admin (got ${s.oidcRoleMap})`);
+  }
+  if (!SETTINGS.OIDC_DEFAULT_ROLE.schema.safeParse(s.oidcDefaultRole).success) {
+    throw new Error(`oidcDefaultRole must be viewer, member, lead, admin or none (got ${s.oidcDefaultRole})`);
+  }
 }
 
 /** Stack id for an environment: ActionTrackerStack-dev, ActionTrackerStack-prod. */
@@ -837,7 +973,26 @@ export function buildStack(app: App, env: DeployEnv, overrides: Partial<ActionTr
   set('kmsKeyArn', str('kms_key_arn'));
   set('enableBastion', bool('enable_bastion'));
   set('githubRepository', str('github_repository'));
-  const settings: ActionTrackerProps = { ...defaultProps(env), ...fromContext, ...overrides, env };
+  set('oidcUserClaim', str('oidc_user_claim'));
+  set('oidcGroupsClaim', str('oidc_groups_claim'));
+  set('oidcRoleMap', str('oidc_role_map'));
+  set('oidcDefaultRole', str('oidc_default_role') as ActionTrackerProps['oidcDefaultRole'] | undefined);
+  const defaults = defaultProps(env);
+  const oidcContext = {
+    issuer: str('oidc_issuer'),
+    authorizationEndpoint: str('oidc_authorization_endpoint'),
+    tokenEndpoint: str('oidc_token_endpoint'),
+    userInfoEndpoint: str('oidc_user_info_endpoint'),
+    clientId: str('oidc_client_id'),
+    clientSecretArn: str('oidc_client_secret_arn'),
+    scope: str('oidc_scope'),
+    sessionTimeoutSeconds: str('oidc_session_timeout') === undefined ? undefined : Number(str('oidc_session_timeout')),
+  };
+  const oidc = { ...defaults.oidc };
+  for (const [key, value] of Object.entries(oidcContext)) if (value !== undefined) Object.assign(oidc, { [key]: value });
+  set('oidc', oidc);
+  const settings: ActionTrackerProps = { ...defaults, ...fromContext, ...overrides, env };
+  checkSignIn(settings);
   if (/:latest$/.test(settings.dockerImage) || !/:[^/]+$/.test(settings.dockerImage)) {
     throw new Error(`docker_image must carry an immutable tag such as :sha-<commit> (got ${settings.dockerImage})`);
   }

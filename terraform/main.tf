@@ -60,6 +60,15 @@ module "alb" {
   certificate_arn       = var.certificate_arn
   access_logs_bucket    = var.access_logs_bucket
   access_logs_prefix    = var.access_logs_prefix
+
+  oidc_issuer                 = var.oidc_issuer
+  oidc_authorization_endpoint = var.oidc_authorization_endpoint
+  oidc_token_endpoint         = var.oidc_token_endpoint
+  oidc_user_info_endpoint     = var.oidc_user_info_endpoint
+  oidc_client_id              = var.oidc_client_id
+  oidc_client_secret_arn      = var.oidc_client_secret_arn
+  oidc_scope                  = var.oidc_scope
+  oidc_session_timeout        = var.oidc_session_timeout
 }
 
 ################################################################################
@@ -92,6 +101,7 @@ module "iam" {
   env                                = var.env
   evidence_bucket_arn                = module.s3.bucket_arn
   database_url_secret_arn            = module.rds.database_url_secret_arn
+  oidc_client_secret_arn             = var.oidc_client_secret_arn
   github_repository                  = var.github_repository
   create_github_oidc_provider        = var.create_github_oidc_provider
   ecr_repository_arn                 = local.ecr_repository_arn
@@ -148,6 +158,14 @@ module "ecs" {
   log_group_name           = module.cloudwatch.log_group_name
   evidence_bucket_name     = module.s3.bucket_name
   database_url_secret_arn  = module.rds.database_url_secret_arn
+
+  # The task verifies what this load balancer signed. No cycle: the ALB does not
+  # depend on the task definition (the service attaches to its target group).
+  alb_arn           = module.alb.arn
+  oidc_user_claim   = var.oidc_user_claim
+  oidc_groups_claim = var.oidc_groups_claim
+  oidc_role_map     = var.oidc_role_map
+  oidc_default_role = var.oidc_default_role
 }
 
 ################################################################################

@@ -92,13 +92,13 @@ variable "single_nat_gateway" {
 ################################################################################
 
 variable "certificate_arn" {
-  description = "ACM certificate ARN; given, HTTP redirects to an HTTPS listener. Null serves HTTP only."
+  description = "ACM certificate ARN of the HTTPS listener (the app's host name). Required: browsers sign in through the ALB's OIDC action, which runs on HTTPS listeners only; HTTP redirects to HTTPS."
   type        = string
-  default     = null
+  nullable    = false
 
   validation {
-    condition     = var.certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]+$", var.certificate_arn))
-    error_message = "certificate_arn must be null or an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)."
+    condition     = can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]+$", var.certificate_arn))
+    error_message = "certificate_arn must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>): OIDC sign-in at the load balancer needs an HTTPS listener, so there is no HTTP-only deployment."
   }
 }
 
@@ -112,6 +112,152 @@ variable "access_logs_prefix" {
   description = "Key prefix of the ALB access logs."
   type        = string
   default     = null
+}
+
+################################################################################
+# Sign-in: the ALB's OIDC action, and how the app maps the signed claims
+################################################################################
+
+variable "oidc_issuer" {
+  description = "OIDC issuer of the identity provider (`issuer` in its /.well-known/openid-configuration)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^https://[^\\s/]+", var.oidc_issuer))
+    error_message = "oidc_issuer must be an https:// URL."
+  }
+}
+
+variable "oidc_authorization_endpoint" {
+  description = "Authorization endpoint of the identity provider (`authorization_endpoint`)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^https://[^\\s/]+", var.oidc_authorization_endpoint))
+    error_message = "oidc_authorization_endpoint must be an https:// URL."
+  }
+}
+
+variable "oidc_token_endpoint" {
+  description = "Token endpoint of the identity provider (`token_endpoint`)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^https://[^\\s/]+", var.oidc_token_endpoint))
+    error_message = "oidc_token_endpoint must be an https:// URL."
+  }
+}
+
+variable "oidc_user_info_endpoint" {
+  description = "User info endpoint of the identity provider (`userinfo_endpoint`): the user and groups claims must come back from it."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^https://[^\\s/]+", var.oidc_user_info_endpoint))
+    error_message = "oidc_user_info_endpoint must be an https:// URL."
+  }
+}
+
+variable "oidc_client_id" {
+  description = "Client id of the app registered with the identity provider (callback URL https://<host>/oauth2/idpresponse)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = length(trimspace(var.oidc_client_id)) > 0
+    error_message = "oidc_client_id must not be empty."
+  }
+}
+
+variable "oidc_client_secret_arn" {
+  description = "ARN of the Secrets Manager secret (plain SecretString) or SSM SecureString parameter that holds the client secret. The secret itself is never a variable."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+|ssm:[a-z0-9-]+:[0-9]{12}:parameter/.+)$", var.oidc_client_secret_arn))
+    error_message = "oidc_client_secret_arn must be the ARN of a Secrets Manager secret or an SSM parameter holding the client secret, not the secret itself."
+  }
+}
+
+variable "oidc_scope" {
+  description = "Scopes the ALB asks for, space-separated: openid, plus what puts the user and groups claims in the user info response."
+  type        = string
+  default     = "openid email"
+  nullable    = false
+
+  validation {
+    condition     = contains(split(" ", var.oidc_scope), "openid")
+    error_message = "oidc_scope must include openid."
+  }
+}
+
+variable "oidc_session_timeout" {
+  description = "Seconds a browser sign-in lasts at the ALB (a changed group, hence role, applies from the next sign-in)."
+  type        = number
+  default     = 28800
+  nullable    = false
+
+  validation {
+    condition     = var.oidc_session_timeout >= 60 && var.oidc_session_timeout <= 604800
+    error_message = "oidc_session_timeout must be between 60 seconds and 7 days (604800)."
+  }
+}
+
+variable "oidc_user_claim" {
+  description = "Claim that names the user (the app's OIDC_USER_CLAIM)."
+  type        = string
+  default     = "email"
+  nullable    = false
+
+  validation {
+    condition     = length(trimspace(var.oidc_user_claim)) > 0
+    error_message = "oidc_user_claim must not be empty."
+  }
+}
+
+variable "oidc_groups_claim" {
+  description = "Claim that lists the user's groups (the app's OIDC_GROUPS_CLAIM): a JSON array or a comma-separated string; `email` maps people one by one."
+  type        = string
+  default     = "groups"
+  nullable    = false
+
+  validation {
+    condition     = length(trimspace(var.oidc_groups_claim)) > 0
+    error_message = "oidc_groups_claim must not be empty."
+  }
+}
+
+variable "oidc_role_map" {
+  description = "Groups to roles (the app's OIDC_ROLE_MAP), e.g. `sre-admins=admin,sre-leads=lead,sre=member`; the highest match wins. At least one group maps to admin: admins create the API tokens."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^\\s*[^=,\\s]+\\s*=\\s*(viewer|member|lead|admin)\\s*(,\\s*[^=,\\s]+\\s*=\\s*(viewer|member|lead|admin)\\s*)*$", var.oidc_role_map))
+    error_message = "oidc_role_map must be group=role pairs separated by commas, each role viewer, member, lead or admin."
+  }
+
+  validation {
+    condition     = can(regex("=\\s*admin\\s*(,|$)", var.oidc_role_map))
+    error_message = "oidc_role_map must map at least one group to admin: only an admin can create API tokens and delete actions."
+  }
+}
+
+variable "oidc_default_role" {
+  description = "Role of a signed-in user whom no group maps (the app's OIDC_DEFAULT_ROLE); `none` (the deployment's default) answers 403, so signing in to the IdP alone grants nothing."
+  type        = string
+  default     = "none"
+  nullable    = false
+
+  validation {
+    condition     = contains(["viewer", "member", "lead", "admin", "none"], var.oidc_default_role)
+    error_message = "oidc_default_role must be viewer, member, lead, admin or none."
+  }
 }
 
 ################################################################################

@@ -21,3 +21,28 @@ github_repository = "example-org/action-tracker"
 
 # The GitHub OIDC provider exists once per account: dev creates it.
 create_github_oidc_provider = true
+
+# Browsers sign in at the load balancer (OIDC), which needs HTTPS: the
+# certificate of the app's host name (tracker-dev.example.com), issued by ACM in this region.
+# Replace the placeholders below before the first apply (README "Deploy").
+certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+
+# The identity provider: here a Cognito user pool (issuer and endpoints from
+# https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_EXAMPLEdv/.well-known/openid-configuration).
+# The app client's callback URL is https://tracker-dev.example.com/oauth2/idpresponse.
+oidc_issuer                 = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_EXAMPLEdv"
+oidc_authorization_endpoint = "https://action-tracker-dev.auth.eu-west-1.amazoncognito.com/oauth2/authorize"
+oidc_token_endpoint         = "https://action-tracker-dev.auth.eu-west-1.amazoncognito.com/oauth2/token"
+oidc_user_info_endpoint     = "https://action-tracker-dev.auth.eu-west-1.amazoncognito.com/oauth2/userInfo"
+oidc_client_id              = "replace-with-the-app-client-id"
+# The client secret stays in Secrets Manager (or SSM Parameter Store); only its ARN is here.
+oidc_client_secret_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:action-tracker/dev/oidc-client-secret-AbCdEf"
+oidc_scope             = "openid email profile"
+
+# What the tasks do with the signed claims: the user is the e-mail, the role
+# comes from the groups (a Cognito custom attribute the app client may read),
+# and someone no group maps gets nothing (403).
+oidc_user_claim   = "email"
+oidc_groups_claim = "custom:groups"
+oidc_role_map     = "sre-admins=admin,sre-leads=lead,sre=member,auditors=viewer"
+oidc_default_role = "none"

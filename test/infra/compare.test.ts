@@ -3,13 +3,15 @@
 // dev.tfvars values) and compares them property by property. Every assertion
 // names the property, so a mismatch reads "<property>: expected <CDK> to be <TF>"
 // style, with both values in the message.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildStack } from '../../cdk/stack';
-import { SETTINGS } from '../../lib/config';
+import { buildStack, LISTENER_PRIORITY } from '../../cdk/stack';
+import { loadConfig, SETTINGS, unsafeListenReason } from '../../lib/config';
 import { loadAll, loadTfvars, moduleCall, resolveTf, TERRAFORM_ROOT, type TfModule } from '../support/terraform';
+import { cdkListeners, isMetricsBlock, tfListeners, type Listener } from './listeners';
 
 type Json = Record<string, any>;
 
@@ -345,11 +347,63 @@ describe('CDK (dev) vs Terraform (dev.tfvars): logs', () => {
 
 // ---------------------------------------------------------------- container environment
 
+/**
+ * What the deployment relies on from the app (README "Deploy"): these settings
+ * are set in the task, by both tools, to the same values. Any other setting of
+ * lib/config.ts keeps its default, so a new setting needs no change here.
+ */
+const DEPLOYMENT_SETTINGS = [
+  'PORT',
+  'HOST',
+  'DATABASE_URL',
+  'MIGRATE_ON_START',
+  'ALB_IDLE_TIMEOUT_S',
+  'SHUTDOWN_TIMEOUT_MS',
+  'EVIDENCE_BUCKET',
+  'EVIDENCE_SSE',
+  'AWS_REGION',
+  'AUTH_MODE',
+  'ALB_OIDC_SIGNER_ARN',
+  'OIDC_USER_CLAIM',
+  'OIDC_GROUPS_CLAIM',
+  'OIDC_ROLE_MAP',
+  'OIDC_DEFAULT_ROLE',
+];
+/** What a reference becomes once deployed, so the app's parser can judge the environment as the task sees it. */
+const DEPLOYED = {
+  EVIDENCE_BUCKET: 'action-tracker-dev-evidence-123456789012',
+  ALB_OIDC_SIGNER_ARN: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/action-tracker-dev/0123456789abcdef',
+  DATABASE_URL: 'postgres://tracker:secret@action-tracker-dev.abc.eu-west-1.rds.amazonaws.com:5432/tracker?sslmode=verify-full',
+} as Record<string, string>;
+
 describe('CDK (dev) vs Terraform (dev.tfvars): container environment and secrets', () => {
-  const settingNames = Object.keys(SETTINGS).sort();
   const tfEnv = () => mod('modules/ecs').locals.container_environment as { name: string; value: string }[];
   const tfSecrets = () => mod('modules/ecs').locals.container_secrets as { name: string; valueFrom: string }[];
   const cdkContainer = () => cfn('TaskDefinitionB36D86D9').ContainerDefinitions[0] as Json;
+  const cdkEnv = () => asArray<Json>(cdkContainer().Environment);
+  const cdkSecrets = () => asArray<Json>(cdkContainer().Secrets);
+  const names = {
+    Terraform: () => ({ env: tfEnv().map((e) => e.name), secrets: tfSecrets().map((e) => e.name) }),
+    CDK: () => ({ env: cdkEnv().map((e) => String(e.Name)), secrets: cdkSecrets().map((e) => String(e.Name)) }),
+  };
+
+  /** The task's environment as the process gets it: literal values, references as deployed, secrets as their value. */
+  const deployedEnv = (tool: 'Terraform' | 'CDK'): Record<string, string> => {
+    const out: Record<string, string> = {};
+    const entries: [string, unknown][] =
+      tool === 'Terraform' ? tfEnv().map((e) => [e.name, tf('modules/ecs', e.value)]) : cdkEnv().map((e) => [String(e.Name), e.Value]);
+    for (const [name, value] of entries) {
+      const literal = typeof value === 'string' && !value.includes('${');
+      if (!literal && !(name in DEPLOYED))
+        expect.fail(`${tool}: ${name} is a reference (${JSON.stringify(value)}) with no deployed value in this test`);
+      out[name] = literal ? (value as string) : DEPLOYED[name]!;
+    }
+    for (const name of names[tool]().secrets) {
+      if (!(name in DEPLOYED)) expect.fail(`${tool}: secret ${name} has no deployed value in this test`);
+      out[name] = DEPLOYED[name]!;
+    }
+    return out;
+  };
 
   it('the Terraform task definition uses the two locals', () => {
     const defs = String(tfRes('modules/ecs', 'aws_ecs_task_definition').container_definitions);
@@ -358,45 +412,61 @@ describe('CDK (dev) vs Terraform (dev.tfvars): container environment and secrets
   });
 
   it('environment variable names are equal', () => {
-    const tfNames = tfEnv()
-      .map((e) => e.name)
-      .sort();
-    const cdkNames = asArray<Json>(cdkContainer().Environment)
-      .map((e) => String(e.Name))
-      .sort();
-    expect(tfNames, 'container environment names').toEqual(cdkNames);
+    const tfNames = [...names.Terraform().env].sort();
+    expect(tfNames, 'container environment names').toEqual([...names.CDK().env].sort());
     expect(new Set(tfNames).size, 'TF container environment names are unique').toBe(tfNames.length);
   });
 
   it('secret names are equal', () => {
-    const tfNames = tfSecrets()
-      .map((e) => e.name)
-      .sort();
-    const cdkNames = asArray<Json>(cdkContainer().Secrets)
-      .map((e) => String(e.Name))
-      .sort();
-    expect(tfNames, 'container secret names').toEqual(cdkNames);
+    expect([...names.Terraform().secrets].sort(), 'container secret names').toEqual([...names.CDK().secrets].sort());
   });
 
-  it('environment + secrets are exactly Object.keys(SETTINGS), with no name in both', () => {
-    for (const [tool, env, secrets] of [
-      ['Terraform', tfEnv().map((e) => e.name), tfSecrets().map((e) => e.name)],
-      [
-        'CDK',
-        asArray<Json>(cdkContainer().Environment).map((e) => String(e.Name)),
-        asArray<Json>(cdkContainer().Secrets).map((e) => String(e.Name)),
-      ],
-    ] as const) {
+  it('every variable the task sets is a setting of lib/config.ts, and none is both a value and a secret', () => {
+    for (const tool of ['Terraform', 'CDK'] as const) {
+      const { env, secrets } = names[tool]();
       expect(
         env.filter((n) => secrets.includes(n)),
         `${tool}: names both env and secret`,
       ).toEqual([]);
-      expect([...env, ...secrets].sort(), `${tool}: container env + secrets vs SETTINGS`).toEqual(settingNames);
+      expect(
+        [...env, ...secrets].filter((n) => !(n in SETTINGS)),
+        `${tool}: container variables lib/config.ts does not know`,
+      ).toEqual([]);
+    }
+  });
+
+  it('sets every variable the deployment depends on, DATABASE_URL only as a secret', () => {
+    for (const tool of ['Terraform', 'CDK'] as const) {
+      const { env, secrets } = names[tool]();
+      expect(
+        DEPLOYMENT_SETTINGS.filter((n) => !env.includes(n) && !secrets.includes(n)),
+        `${tool}: deployment settings missing from the task`,
+      ).toEqual([]);
+      expect(secrets, `${tool}: DATABASE_URL is a secret`).toContain('DATABASE_URL');
+      expect(env, `${tool}: DATABASE_URL never a plain value`).not.toContain('DATABASE_URL');
+    }
+  });
+
+  it("the app's own parser (loadConfig) accepts the task's environment, as alb-oidc on every interface", () => {
+    for (const tool of ['Terraform', 'CDK'] as const) {
+      const env = deployedEnv(tool);
+      // Every variable reaches the parser (none dropped on the way).
+      expect(Object.keys(env).sort(), `${tool}: variables given to loadConfig`).toEqual(
+        [...names[tool]().env, ...names[tool]().secrets].sort(),
+      );
+      let config: ReturnType<typeof loadConfig> | undefined;
+      expect(() => (config = loadConfig(env)), `${tool}: loadConfig(task environment)`).not.toThrow();
+      expect(config!.AUTH_MODE, `${tool}: AUTH_MODE`).toBe('alb-oidc');
+      expect(config!.ALB_OIDC_SIGNER_ARN, `${tool}: ALB_OIDC_SIGNER_ARN`).toBe(DEPLOYED.ALB_OIDC_SIGNER_ARN);
+      expect(config!.HOST, `${tool}: HOST`).toBe('0.0.0.0');
+      expect(config!.PORT, `${tool}: PORT = the container port`).toBe(8080);
+      expect(unsafeListenReason(config!), `${tool}: the server would refuse to start`).toBeUndefined();
+      expect(config!.ALLOW_UNVERIFIED_HEADERS, `${tool}: ALLOW_UNVERIFIED_HEADERS`).toBe(false);
     }
   });
 
   it('non-reference values are equal; references point at the same things', () => {
-    const cdkByName = new Map(asArray<Json>(cdkContainer().Environment).map((e) => [String(e.Name), e.Value]));
+    const cdkByName = new Map(cdkEnv().map((e) => [String(e.Name), e.Value]));
     for (const { name, value } of tfEnv()) {
       const tfValue = tf('modules/ecs', value);
       const cdkValue = cdkByName.get(name);
@@ -405,20 +475,212 @@ describe('CDK (dev) vs Terraform (dev.tfvars): container environment and secrets
       } else if (name === 'EVIDENCE_BUCKET') {
         expect(String(tfValue), 'container env EVIDENCE_BUCKET (TF: the s3 module bucket)').toBe('${module.s3.bucket_name}');
         expect(cdkValue, 'container env EVIDENCE_BUCKET (CDK: the evidence bucket)').toEqual({ Ref: 'EvidenceBucketFBA44255' });
+      } else if (name === 'ALB_OIDC_SIGNER_ARN') {
+        expect(String(tfValue), 'container env ALB_OIDC_SIGNER_ARN (TF: the alb module ARN)').toBe('${module.alb.arn}');
+        expect(mod('modules/alb').output.arn.value, 'alb output arn').toBe('${aws_lb.this.arn}');
+        expect(cdkValue, 'container env ALB_OIDC_SIGNER_ARN (CDK: the load balancer)').toEqual({ Ref: 'LoadBalancerBE9EEC3A' });
+        expect(cdk.LoadBalancerBE9EEC3A.Type).toBe('AWS::ElasticLoadBalancingV2::LoadBalancer');
       } else {
         expect.fail(`container env ${name}: TF ${JSON.stringify(tfValue)} vs CDK ${JSON.stringify(cdkValue)} (not comparable)`);
       }
     }
-    expect(tf('modules/ecs', tfEnv().find((e) => e.name === 'AWS_REGION')?.value), 'container env AWS_REGION (dev.tfvars region)').toBe(
-      'eu-west-1',
-    );
+    const byName = (n: string) => tf('modules/ecs', tfEnv().find((e) => e.name === n)?.value);
+    expect(byName('AWS_REGION'), 'container env AWS_REGION (dev.tfvars region)').toBe('eu-west-1');
+    expect(byName('AUTH_MODE'), 'container env AUTH_MODE (SPEC)').toBe('alb-oidc');
+    expect(byName('HOST'), 'container env HOST (SPEC)').toBe('0.0.0.0');
+    for (const [setting, variable] of [
+      ['OIDC_USER_CLAIM', 'oidc_user_claim'],
+      ['OIDC_GROUPS_CLAIM', 'oidc_groups_claim'],
+      ['OIDC_ROLE_MAP', 'oidc_role_map'],
+      ['OIDC_DEFAULT_ROLE', 'oidc_default_role'],
+    ] as const) {
+      expect(byName(setting), `container env ${setting} (dev.tfvars ${variable})`).toBe(devVars[variable]);
+    }
+  });
+
+  it('timings follow the load balancer and ECS: idle timeout, drain inside the stop timeout, health inside its check', () => {
+    const tfAlbIdle = tfRes('modules/alb', 'aws_lb').idle_timeout;
+    const tfDefs = String(tfRes('modules/ecs', 'aws_ecs_task_definition').container_definitions);
+    const tfStop = Number(/stopTimeout\s*=\s*(\d+)/.exec(tfDefs)?.[1]);
+    const tfHealthTimeout = tfRes('modules/alb', 'aws_lb_target_group').health_check[0].timeout;
+    const cdkAttr = asArray<Json>(cfn('LoadBalancerBE9EEC3A').LoadBalancerAttributes).find((a) => a.Key === 'idle_timeout.timeout_seconds');
+    const cdkTiming = {
+      idle: Number(cdkAttr?.Value),
+      stop: Number(cdkContainer().StopTimeout),
+      health: Number(cfn('TargetGroup3D7CD9B8').HealthCheckTimeoutSeconds),
+    };
+    for (const [tool, env, idle, stop, health] of [
+      ['Terraform', deployedEnv('Terraform'), tfAlbIdle, tfStop, tfHealthTimeout],
+      ['CDK', deployedEnv('CDK'), cdkTiming.idle, cdkTiming.stop, cdkTiming.health],
+    ] as const) {
+      const config = loadConfig(env);
+      expect(config.ALB_IDLE_TIMEOUT_S, `${tool}: ALB_IDLE_TIMEOUT_S = the ALB idle timeout`).toBe(idle);
+      expect(config.SHUTDOWN_TIMEOUT_MS, `${tool}: SHUTDOWN_TIMEOUT_MS below the stopTimeout`).toBeLessThan(stop * 1000);
+      expect(config.HEALTH_TIMEOUT_MS, `${tool}: HEALTH_TIMEOUT_MS below the health-check timeout`).toBeLessThan(health * 1000);
+    }
+  });
+
+  it("the README's Deploy section names every variable the deployment depends on", () => {
+    const readme = readFileSync(join(process.cwd(), 'README.md'), 'utf8');
+    const start = readme.indexOf('\n## Deploy');
+    expect(start, 'README has a Deploy section').toBeGreaterThan(-1);
+    const next = readme.indexOf('\n## ', start + 1);
+    const deploy = readme.slice(start, next === -1 ? undefined : next);
+    expect(DEPLOYMENT_SETTINGS.filter((n) => !deploy.includes(`\`${n}\``))).toEqual([]);
   });
 
   it('DATABASE_URL comes from the database-url secret in both', () => {
     const tfFrom = tf('modules/ecs', tfSecrets().find((s) => s.name === 'DATABASE_URL')?.valueFrom);
     expect(String(tfFrom), 'TF DATABASE_URL valueFrom').toBe('${module.rds.database_url_secret_arn}');
-    const cdkFrom = asArray<Json>(cdkContainer().Secrets).find((s) => s.Name === 'DATABASE_URL')?.ValueFrom;
+    const cdkFrom = cdkSecrets().find((s) => s.Name === 'DATABASE_URL')?.ValueFrom;
     expect(cdk[cdkFrom?.Ref]?.Type, 'CDK DATABASE_URL valueFrom').toBe('AWS::SecretsManager::Secret');
+  });
+});
+
+// ---------------------------------------------------------------- sign-in at the load balancer
+
+describe('CDK (dev) vs Terraform (dev.tfvars): listeners, sign-in and rules', () => {
+  const tfL = () => tfListeners(modules, devVars);
+  const cdkL = () => cdkListeners(cdk);
+  const byPort = (ls: Listener[], port: number) => {
+    const found = ls.filter((l) => l.port === port);
+    expect(found.length, `listeners on port ${port}`).toBe(1);
+    return found[0]!;
+  };
+
+  it('HTTP (80) only redirects to HTTPS, permanently, in both', () => {
+    for (const [tool, ls] of [
+      ['Terraform', tfL()],
+      ['CDK', cdkL()],
+    ] as const) {
+      const http = byPort(ls, 80);
+      expect(http.protocol, `${tool}: port 80 protocol`).toBe('HTTP');
+      expect(
+        http.defaultActions.map((a) => ({ type: a.type, redirect: a.redirect })),
+        `${tool}: port 80 default action`,
+      ).toEqual([{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } }]);
+      expect(http.rules, `${tool}: rules on port 80`).toEqual([]);
+    }
+    expect(
+      tfL().map((l) => `${l.port}/${l.protocol}`),
+      'listeners (Terraform vs CDK)',
+    ).toEqual(cdkL().map((l) => `${l.port}/${l.protocol}`));
+  });
+
+  it('HTTPS (443): the certificate, the TLS policy, and the default action authenticate-oidc (1) then forward (2)', () => {
+    const tfHttps = byPort(tfL(), 443);
+    const cdkHttps = byPort(cdkL(), 443);
+    expect(tfHttps.certificate, 'HTTPS certificate').toBe(cdkHttps.certificate);
+    expect(tfHttps.certificate, 'HTTPS certificate (dev.tfvars)').toBe(devVars.certificate_arn);
+    expect(tfRes('modules/alb', 'aws_lb_listener', 'https').ssl_policy, 'TLS policy').toBe(
+      cfn('LoadBalancerHttpsListener583C7712').SslPolicy,
+    );
+    const shape = (l: Listener) => l.defaultActions.map((a) => `${a.order} ${a.type}${a.forwardTo ? ` → ${a.forwardTo}` : ''}`);
+    expect(shape(tfHttps), 'HTTPS default actions').toEqual(shape(cdkHttps));
+    expect(shape(tfHttps), 'HTTPS default actions (SPEC)').toEqual(['1 authenticate-oidc', '2 forward → target-group']);
+  });
+
+  it('the authenticate-oidc configuration, property by property', () => {
+    const tfOidc = byPort(tfL(), 443).defaultActions[0]!.oidc!;
+    const cdkOidc = byPort(cdkL(), 443).defaultActions[0]!.oidc!;
+    for (const key of [
+      'issuer',
+      'authorizationEndpoint',
+      'tokenEndpoint',
+      'userInfoEndpoint',
+      'clientId',
+      'scope',
+      'sessionTimeout',
+      'onUnauthenticatedRequest',
+    ] as const) {
+      expect(tfOidc[key], `authenticate-oidc ${key}`).toEqual(cdkOidc[key]);
+    }
+    const spec: [keyof typeof tfOidc, unknown][] = [
+      ['issuer', devVars.oidc_issuer],
+      ['authorizationEndpoint', devVars.oidc_authorization_endpoint],
+      ['tokenEndpoint', devVars.oidc_token_endpoint],
+      ['userInfoEndpoint', devVars.oidc_user_info_endpoint],
+      ['clientId', devVars.oidc_client_id],
+      ['scope', devVars.oidc_scope],
+      ['sessionTimeout', 28800],
+      ['onUnauthenticatedRequest', 'authenticate'],
+    ];
+    for (const [key, value] of spec) expect(tfOidc[key], `authenticate-oidc ${key} (dev.tfvars / SPEC)`).toEqual(value);
+
+    // The client secret: read from the same Secrets Manager secret, never written down.
+    const arn = devVars.oidc_client_secret_arn as string;
+    expect(cdkOidc.clientSecret, 'CDK client secret: a dynamic reference to the secret').toBe(
+      `{{resolve:secretsmanager:${arn}:SecretString:::}}`,
+    );
+    expect(tfOidc.clientSecret, 'TF client secret: the local').toBe('${local.oidc_client_secret}');
+    const alb = mod('modules/alb');
+    expect(String(alb.locals.oidc_client_secret), 'TF local: read from Secrets Manager or SSM').toMatch(
+      /data\.aws_secretsmanager_secret_version\.oidc_client_secret\[\*\]\.secret_string[\s\S]*data\.aws_ssm_parameter\.oidc_client_secret\[\*\]\.value/,
+    );
+    expect(alb.data.aws_secretsmanager_secret_version?.oidc_client_secret?.secret_id, 'TF secret read').toBe(
+      '${var.oidc_client_secret_arn}',
+    );
+    expect(alb.data.aws_ssm_parameter?.oidc_client_secret?.name, 'TF parameter read').toBe('${var.oidc_client_secret_arn}');
+    expect(alb.data.aws_ssm_parameter?.oidc_client_secret?.with_decryption, 'TF parameter decrypted').toBe(true);
+    expect(tf('modules/alb', '${var.oidc_client_secret_arn}'), 'TF secret ARN (dev.tfvars)').toBe(arn);
+  });
+
+  it('the HTTPS rules: priorities, conditions and actions are equal', () => {
+    const shape = (l: Listener) =>
+      l.rules.map(
+        (r) =>
+          `${r.priority} if ${r.conditions.join(' & ')} → ${r.actions
+            .map((a) =>
+              a.fixedResponse
+                ? `${a.type} ${a.fixedResponse.statusCode} ${a.fixedResponse.contentType}`
+                : `${a.type} ${a.forwardTo ?? ''}`.trim(),
+            )
+            .join(', ')}`,
+      );
+    const tfRules = shape(byPort(tfL(), 443));
+    expect(tfRules, 'HTTPS listener rules (Terraform vs CDK)').toEqual(shape(byPort(cdkL(), 443)));
+    expect(tfRules, 'HTTPS listener rules (SPEC)').toEqual([
+      '10 if path-pattern=/metrics,/metrics/* → fixed-response 404 application/json',
+      '20 if http-header Authorization=Bearer * → forward target-group',
+      '30 if http-request-method=GET,HEAD & path-pattern=/health → forward target-group',
+    ]);
+    expect(LISTENER_PRIORITY, 'CDK priorities = TF local.priority').toEqual(mod('modules/alb').locals.priority);
+  });
+
+  it("the /metrics answer is the API's not-found problem in both", () => {
+    const metrics = (l: Listener) => {
+      const found = l.rules.filter(isMetricsBlock);
+      expect(found.length, `${l.where}: /metrics rules`).toBe(1);
+      return found[0]!.actions[0]!.fixedResponse!.body;
+    };
+    const tfBody = String(metrics(byPort(tfL(), 443)));
+    const cdkBody = JSON.parse(String(metrics(byPort(cdkL(), 443))));
+    expect(cdkBody, 'CDK /metrics body').toEqual({
+      type: 'https://infra-action-tracker.dev/problems/not-found',
+      title: 'Not found',
+      status: 404,
+    });
+    // Terraform writes it with jsonencode({...}): the same three fields and values.
+    for (const [key, value] of Object.entries(cdkBody)) {
+      expect(tfBody, `TF /metrics body ${key}`).toMatch(new RegExp(`\\b${key}\\s*=\\s*${JSON.stringify(value)}`));
+    }
+  });
+
+  it('the load balancer may reach the IdP over HTTPS (egress 443), and the deploy role may read the client secret', () => {
+    expect(tfRules(), 'Terraform ALB egress to the IdP').toContain('alb egress tcp 443-443 0.0.0.0/0');
+    expect(cdkRules(), 'CDK ALB egress to the IdP').toContain('alb egress tcp 443-443 0.0.0.0/0');
+    const tfStatement = (mod('modules/iam').data.aws_iam_policy_document!.deploy.statement as Json[]).find(
+      (st) => st.sid === 'ReadOidcClientSecret',
+    );
+    expect(tfStatement?.resources, 'TF deploy role: the client secret').toEqual(['${var.oidc_client_secret_arn}']);
+    expect(moduleCall(modules, 'modules/iam')?.oidc_client_secret_arn, 'root wiring of iam.oidc_client_secret_arn').toBe(
+      '${var.oidc_client_secret_arn}',
+    );
+    const cdkStatement = asArray<Json>(cfn('DeployRole885297C3').Policies)
+      .flatMap((p) => p.PolicyDocument.Statement as Json[])
+      .find((st) => st.Sid === 'ReadOidcClientSecret');
+    expect(cdkStatement?.Resource, 'CDK deploy role: the client secret').toBe(devVars.oidc_client_secret_arn);
+    expect(cdkStatement?.Action, 'CDK deploy role: read it').toBe('secretsmanager:GetSecretValue');
   });
 });
 

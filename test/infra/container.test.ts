@@ -206,7 +206,12 @@ describe('Dockerfile', () => {
     expect(user).toBeDefined();
     expect(user).not.toMatch(/^(root|0)(:|$)/);
     expect(all(runtime, 'EXPOSE').map((expose) => expose.args)).toEqual(['8080']);
-    expect(IMAGE_ENV).toMatchObject({ NODE_ENV: 'production', PORT: '8080', DATA_DIR: '/tmp/data' });
+    // HOST: the server's default is loopback; a container listens on its interface.
+    expect(IMAGE_ENV).toMatchObject({ NODE_ENV: 'production', PORT: '8080', HOST: '0.0.0.0', DATA_DIR: '/tmp/data' });
+    // The image decides no identity mode: AUTH_MODE, secrets and the like come from the task.
+    for (const name of ['AUTH_MODE', 'TRUSTED_PROXY_SECRET', 'ALLOW_UNVERIFIED_HEADERS', 'METRICS_TOKEN', 'DATABASE_URL']) {
+      expect(IMAGE_ENV, name).not.toHaveProperty(name);
+    }
     expect(HEALTHCHECK).toBeDefined();
     expect(HEALTHCHECK!.argv.join(' ')).toMatch(/\/health\b/);
     expect(last(runtime, 'STOPSIGNAL')?.args).toBe('SIGTERM');
@@ -361,11 +366,39 @@ describe('the runtime stage, emulated: production install + dist/, started with 
     }
   });
 
+  it('refuses to start on its own: HOST=0.0.0.0 with the default trusted-headers mode and no proxy secret', async () => {
+    const port = await freePort();
+    const dataDir = await mkdtemp(join(tmpdir(), 'iat-image-data-'));
+    try {
+      // `docker run` of the image with nothing else set: anyone reaching the port could pick a role, so it exits.
+      const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...IMAGE_ENV, PORT: String(port), DATA_DIR: dataDir };
+      const result = await run(CMD, { cwd: appDir, env, timeoutMs: 30_000 });
+      expect(result.signal, result.output).toBeNull();
+      expect(result.code, result.output).toBe(1);
+      // One line naming the variables (Node's own warning about the RDS CA bundle, absent outside the image, aside).
+      const lines = result.output.split('\n').filter((line) => line && !line.startsWith('Warning: Ignoring extra certs'));
+      expect(lines, result.output).toHaveLength(1);
+      expect(lines[0]).toMatch(/refusing to start/);
+      for (const name of ['AUTH_MODE', 'HOST', 'TRUSTED_PROXY_SECRET', 'ALLOW_UNVERIFIED_HEADERS']) expect(lines[0], name).toContain(name);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('answers /health with 200 "ok", passes its HEALTHCHECK, and exits 0 on SIGTERM', async () => {
     const port = await freePort();
     const dataDir = await mkdtemp(join(tmpdir(), 'iat-image-data-'));
-    // What the container sees: the image ENV, PATH, and what ECS would set (here: the port and a private data dir).
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...IMAGE_ENV, PORT: String(port), DATA_DIR: dataDir };
+    // What the container sees: the image ENV, PATH, and what ECS would set (here: the port, a private data
+    // dir, and the identity mode of the task: the ALB's OIDC, as terraform/modules/ecs sets it).
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      ...IMAGE_ENV,
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      AUTH_MODE: 'alb-oidc',
+      ALB_OIDC_SIGNER_ARN: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/action-tracker-dev/0123456789abcdef',
+      AWS_REGION: 'eu-west-1',
+    };
     const child = spawn(CMD[0]!, CMD.slice(1), { cwd: appDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));

@@ -7,6 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildStack } from '../../cdk/stack';
 import { loadAll, loadTfvars, resolveTf, TERRAFORM_ROOT, type TfModule } from '../support/terraform';
+import { cdkListeners, signInViolations, tfListeners } from './listeners';
 
 type Json = Record<string, any>;
 
@@ -269,5 +270,236 @@ describe('prod: deletion protection and multi-AZ on', () => {
     expect(dbs.length, 'prod DB instances').toBe(1);
     expect(dbs[0].Properties.DeletionProtection, 'prod DeletionProtection').toBe(true);
     expect(dbs[0].Properties.MultiAZ, 'prod MultiAZ').toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------- sign-in at the load balancer
+
+/**
+ * Where the OIDC client secret comes from, as violations: the listener's
+ * client_secret is read from Secrets Manager or SSM (data sources keyed by an
+ * `_arn` variable); no variable or .tfvars entry holds a secret itself.
+ */
+function tfSecretViolations(mods: TfModule[], tfvars: Record<string, Record<string, unknown>>): string[] {
+  const bad: string[] = [];
+  const SECRET_NAME = /(^|_)(secret|client_secret|password|token)$/i;
+  for (const m of mods) {
+    for (const [name, v] of Object.entries(m.variable)) {
+      if (SECRET_NAME.test(name)) bad.push(`${m.name}: var.${name} would hold a secret (pass the ARN of where it is kept)`);
+      if (v.sensitive === true) bad.push(`${m.name}: var.${name} is sensitive: secrets come by ARN from Secrets Manager or SSM`);
+    }
+    const actions = [
+      ...Object.values((m.resource.aws_lb_listener ?? {}) as Record<string, Json>).flatMap((l) => asArray<Json>(l.default_action)),
+      ...Object.values((m.resource.aws_lb_listener_rule ?? {}) as Record<string, Json>).flatMap((r) => asArray<Json>(r.action)),
+    ];
+    for (const oidc of actions.flatMap((a) => asArray<Json>(a.authenticate_oidc))) {
+      const written = String(oidc.client_secret);
+      const local = /^\$\{local\.(\w+)\}$/.exec(written);
+      const expression = local ? String(m.locals[local[1]!] ?? '') : written;
+      const reads = [...expression.matchAll(/\bdata\.(aws_secretsmanager_secret_version|aws_ssm_parameter)\.(\w+)/g)];
+      if (!/^\$\{/.test(written)) bad.push(`${m.name}: authenticate_oidc client_secret is a literal`);
+      else if (/\bvar\./.test(expression)) bad.push(`${m.name}: authenticate_oidc client_secret comes from a variable`);
+      else if (reads.length === 0) bad.push(`${m.name}: authenticate_oidc client_secret is not read from Secrets Manager or SSM`);
+      for (const [, type, name] of reads) {
+        const source = (m.data[type!]?.[name!] ?? {}) as Json;
+        const id = type === 'aws_ssm_parameter' ? source.name : source.secret_id;
+        if (!/^\$\{var\.\w+_arn\}$/.test(String(id)))
+          bad.push(`${m.name}: data.${type}.${name} reads ${JSON.stringify(id)}, not an _arn variable`);
+        if (type === 'aws_ssm_parameter' && source.with_decryption !== true) bad.push(`${m.name}: data.${type}.${name} without decryption`);
+      }
+    }
+  }
+  for (const [file, vars] of Object.entries(tfvars)) {
+    for (const [key, value] of Object.entries(vars)) {
+      if (SECRET_NAME.test(key)) bad.push(`${file}: ${key} holds a secret in a variable file`);
+      if (/secret_arn$/.test(key) && !/^arn:aws[a-z-]*:(secretsmanager|ssm):/.test(String(value)))
+        bad.push(`${file}: ${key} is not a Secrets Manager or SSM ARN`);
+    }
+  }
+  return bad;
+}
+
+function cdkSecretViolations(resources: Json, label: string): string[] {
+  const bad: string[] = [];
+  for (const l of cdkListeners(resources, label)) {
+    for (const a of [...l.defaultActions, ...l.rules.flatMap((r) => r.actions)]) {
+      if (a.oidc && !/^\{\{resolve:(secretsmanager|ssm-secure):[^}]+\}\}$/.test(String(a.oidc.clientSecret)))
+        bad.push(`${l.where}: the OIDC client secret is not a Secrets Manager or SSM dynamic reference`);
+    }
+  }
+  return bad;
+}
+
+describe('browsers sign in at the load balancer; tokens and /health go straight to the tasks; /metrics stays inside', () => {
+  it('Terraform (dev.tfvars and prod.tfvars)', () => {
+    for (const vars of [devVars, prodVars]) expect(signInViolations(tfListeners(modules, vars)), 'Terraform listeners').toEqual([]);
+    expect(tfListeners(modules, devVars).map((l) => `${l.port}/${l.protocol}`)).toEqual(['80/HTTP', '443/HTTPS']);
+  });
+
+  it('CDK (dev, prod, dev+bastion)', () => {
+    for (const [label, resources] of Object.entries(templates)) {
+      expect(signInViolations(cdkListeners(resources, label)), `CDK ${label} listeners`).toEqual([]);
+      expect(cdkListeners(resources).length, `CDK ${label} listeners`).toBe(2);
+    }
+  });
+
+  it('the client secret is read from Secrets Manager or SSM, never a variable or a tfvars value', () => {
+    expect(tfSecretViolations(modules, { 'dev.tfvars': devVars, 'prod.tfvars': prodVars }), 'Terraform').toEqual([]);
+    for (const [label, resources] of Object.entries(templates)) expect(cdkSecretViolations(resources, label), `CDK ${label}`).toEqual([]);
+  });
+
+  // The checks above are only worth something if they fail: each way of getting it wrong, applied to a copy.
+  describe('the checks refuse each way of getting it wrong', () => {
+    const tfWith = (change: (alb: TfModule) => void): TfModule[] => {
+      const copy = structuredClone(modules);
+      change(copy.find((m) => m.name === 'modules/alb')!);
+      return copy;
+    };
+    const rule = (alb: TfModule, name: string) => alb.resource.aws_lb_listener_rule![name] as Json;
+    const https = (alb: TfModule) => alb.resource.aws_lb_listener!.https as Json;
+    const violations = (mods: TfModule[]) => signInViolations(tfListeners(mods, devVars)).join('\n');
+    type Mutation = (alb: TfModule) => void;
+    const mutations: [string, Mutation, RegExp][] = [
+      [
+        'the HTTPS default action forwards without authentication',
+        (alb: TfModule) => (https(alb).default_action = [{ type: 'forward', target_group_arn: '${aws_lb_target_group.this.arn}' }]),
+        /default action forwards without signing the browser in/,
+      ],
+      [
+        'the HTTPS default action forwards before it authenticates',
+        (alb: TfModule) => {
+          const [auth, fwd] = https(alb).default_action as Json[];
+          auth!.order = 2;
+          fwd!.order = 1;
+        },
+        /default action forwards without signing the browser in/,
+      ],
+      [
+        'plain HTTP forwards instead of redirecting',
+        (alb: TfModule) =>
+          (alb.resource.aws_lb_listener!.http!.default_action = [{ type: 'forward', target_group_arn: '${aws_lb_target_group.this.arn}' }]),
+        /plain HTTP must only redirect to HTTPS/,
+      ],
+      [
+        'the bearer rule comes after a rule that signs in',
+        (alb: TfModule) => {
+          alb.resource.aws_lb_listener_rule!.sign_in = {
+            listener_arn: '${aws_lb_listener.https.arn}',
+            priority: 15,
+            action: [
+              structuredClone(https(alb).default_action[0]),
+              { type: 'forward', order: 2, target_group_arn: '${aws_lb_target_group.this.arn}' },
+            ],
+            condition: [{ path_pattern: [{ values: ['/*'] }] }],
+          };
+        },
+        /signs in at priority 15, before the bearer rule \(20\)/,
+      ],
+      [
+        'the bearer rule comes before the /metrics block',
+        (alb: TfModule) => (rule(alb, 'bearer').priority = 5),
+        /aws_lb_listener_rule\.bearer: forwards at priority 5, before \/metrics is blocked/,
+      ],
+      [
+        'no rule keeps /metrics off the internet',
+        (alb: TfModule) => delete alb.resource.aws_lb_listener_rule!.metrics,
+        /no rule keeps \/metrics off the internet/,
+      ],
+      [
+        'the token rule lets any Authorization header through',
+        (alb: TfModule) => (rule(alb, 'bearer').condition[0].http_header[0].values = ['*']),
+        /aws_lb_listener_rule\.bearer: forwards without sign-in for http-header Authorization=\*/,
+      ],
+      [
+        'a path forwards without sign-in',
+        (alb: TfModule) => (rule(alb, 'health').condition = [{ path_pattern: [{ values: ['/health', '/api/*'] }] }]),
+        /aws_lb_listener_rule\.health: forwards without sign-in for path-pattern=\/health,\/api\/\*/,
+      ],
+    ];
+    it.each(mutations)('Terraform: %s', (_what, change, expected) => {
+      expect(violations(tfWith(change))).toMatch(expected);
+    });
+
+    it('Terraform: a client secret in a variable, or in a tfvars file', () => {
+      const mods = tfWith((alb) => {
+        alb.variable.oidc_client_secret = { type: 'string', sensitive: true, description: 'the secret' };
+        https(alb).default_action[0].authenticate_oidc[0].client_secret = '${var.oidc_client_secret}';
+      });
+      const found = tfSecretViolations(mods, { 'dev.tfvars': { ...devVars, oidc_client_secret: 'hunter2hunter2hunter2' } }).join('\n');
+      expect(found).toMatch(/var\.oidc_client_secret would hold a secret/);
+      expect(found).toMatch(/var\.oidc_client_secret is sensitive/);
+      expect(found).toMatch(/client_secret comes from a variable/);
+      expect(found).toMatch(/dev\.tfvars: oidc_client_secret holds a secret/);
+      expect(
+        tfSecretViolations(modules, { 'dev.tfvars': { ...devVars, oidc_client_secret_arn: 'hunter2hunter2hunter2' } }).join('\n'),
+      ).toMatch(/oidc_client_secret_arn is not a Secrets Manager or SSM ARN/);
+      const unkeyed = tfWith((alb) => {
+        (alb.data.aws_secretsmanager_secret_version!.oidc_client_secret as Json).secret_id = '${var.name}';
+        (alb.data.aws_ssm_parameter!.oidc_client_secret as Json).with_decryption = false;
+      });
+      const reads = tfSecretViolations(unkeyed, {}).join('\n');
+      expect(reads).toMatch(/data\.aws_secretsmanager_secret_version\.oidc_client_secret reads "\$\{var\.name\}", not an _arn variable/);
+      expect(reads).toMatch(/data\.aws_ssm_parameter\.oidc_client_secret without decryption/);
+    });
+
+    it('CDK: an unauthenticated default action, the bearer rule after /metrics, a plain client secret', () => {
+      const copy = structuredClone(templates.dev);
+      const listener = Object.values(copy).find(
+        (r: Json) => r.Type === 'AWS::ElasticLoadBalancingV2::Listener' && r.Properties.Port === 443,
+      ) as Json;
+      const bearer = Object.values(copy).find(
+        (r: Json) => r.Type === 'AWS::ElasticLoadBalancingV2::ListenerRule' && r.Properties.Conditions[0].Field === 'http-header',
+      ) as Json;
+      listener.Properties.DefaultActions[0].AuthenticateOidcConfig.ClientSecret = 'hunter2hunter2hunter2';
+      expect(cdkSecretViolations(copy, 'dev').join('\n')).toMatch(/client secret is not a Secrets Manager or SSM dynamic reference/);
+      bearer.Properties.Priority = 5;
+      expect(signInViolations(cdkListeners(copy)).join('\n')).toMatch(/forwards at priority 5, before \/metrics is blocked/);
+      listener.Properties.DefaultActions = [listener.Properties.DefaultActions[1]];
+      expect(signInViolations(cdkListeners(copy)).join('\n')).toMatch(/default action forwards without signing the browser in/);
+    });
+  });
+});
+
+describe('the tasks verify the ALB-signed identity and accept traffic from the ALB only', () => {
+  it('Terraform: AUTH_MODE=alb-oidc, the signer is this load balancer, no unverified headers; 8080 from the ALB group only', () => {
+    const ecs = modules.find((m) => m.name === 'modules/ecs')!;
+    const env = new Map((ecs.locals.container_environment as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+    expect(env.get('AUTH_MODE'), 'AUTH_MODE').toBe('alb-oidc');
+    expect(resolveTf(modules, 'modules/ecs', env.get('ALB_OIDC_SIGNER_ARN'), devVars), 'ALB_OIDC_SIGNER_ARN').toBe('${module.alb.arn}');
+    expect(env.get('ALLOW_UNVERIFIED_HEADERS') ?? 'false', 'ALLOW_UNVERIFIED_HEADERS').toMatch(/^(false|0)$/);
+    expect(env.has('TRUSTED_PROXY_SECRET'), 'TRUSTED_PROXY_SECRET as a plain value').toBe(false);
+    const ingress = Object.values((ecs.resource.aws_vpc_security_group_ingress_rule ?? {}) as Record<string, Json>);
+    expect(ingress.length, 'app ingress rules').toBeGreaterThan(0);
+    for (const r of ingress) {
+      expect(r.referenced_security_group_id, 'app ingress source').toBe('${var.alb_security_group_id}');
+      expect(r.cidr_ipv4 ?? r.cidr_ipv6, 'app ingress from a CIDR').toBeUndefined();
+    }
+    const root = modules.find((m) => m.name === '.')!;
+    expect(Object.values(root.module).find((c) => c.source === './modules/ecs')?.alb_security_group_id).toBe(
+      '${module.alb.security_group_id}',
+    );
+  });
+
+  it('CDK: the same, in every template', () => {
+    for (const [label, resources] of Object.entries(templates)) {
+      const td = Object.values(resources).find((r: Json) => r.Type === 'AWS::ECS::TaskDefinition') as Json;
+      const env = new Map(asArray<Json>(td.Properties.ContainerDefinitions[0].Environment).map((e) => [e.Name, e.Value]));
+      expect(env.get('AUTH_MODE'), `${label} AUTH_MODE`).toBe('alb-oidc');
+      expect(resources[(env.get('ALB_OIDC_SIGNER_ARN') as Json)?.Ref]?.Type, `${label} ALB_OIDC_SIGNER_ARN`).toBe(
+        'AWS::ElasticLoadBalancingV2::LoadBalancer',
+      );
+      expect(env.get('ALLOW_UNVERIFIED_HEADERS') ?? 'false', `${label} ALLOW_UNVERIFIED_HEADERS`).toMatch(/^(false|0)$/);
+      expect(env.has('TRUSTED_PROXY_SECRET'), `${label} TRUSTED_PROXY_SECRET as a plain value`).toBe(false);
+      const appGroup = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::EC2::SecurityGroup' && /AppSecurityGroup/.test(id))![0];
+      const albGroup = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::EC2::SecurityGroup' && /AlbSecurityGroup/.test(id))![0];
+      const inline = asArray<Json>(resources[appGroup].Properties.SecurityGroupIngress);
+      expect(inline, `${label} app group inline ingress`).toEqual([]);
+      const ingress = Object.values(resources).filter(
+        (r: Json) => r.Type === 'AWS::EC2::SecurityGroupIngress' && r.Properties.GroupId?.['Fn::GetAtt']?.[0] === appGroup,
+      ) as Json[];
+      expect(ingress.length, `${label} app ingress rules`).toBeGreaterThan(0);
+      for (const r of ingress)
+        expect(r.Properties.SourceSecurityGroupId?.['Fn::GetAtt']?.[0], `${label} app ingress source`).toBe(albGroup);
+    }
   });
 });

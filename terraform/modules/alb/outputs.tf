@@ -26,7 +26,7 @@ output "security_group_id" {
 output "target_group_arn" {
   description = "ARN of the app target group; available once a listener uses it, so an ECS service can attach to it."
   value       = aws_lb_target_group.this.arn
-  depends_on  = [aws_lb_listener.http, aws_lb_listener.https]
+  depends_on  = [aws_lb_listener.http, aws_lb_listener.https, aws_lb_listener_rule.bearer, aws_lb_listener_rule.health]
 }
 
 output "target_group_arn_suffix" {
@@ -34,7 +34,7 @@ output "target_group_arn_suffix" {
   value       = aws_lb_target_group.this.arn_suffix
 }
 
-output "https_enabled" {
-  description = "Whether the HTTPS listener exists (a certificate was given)."
-  value       = local.https
+output "https_listener_arn" {
+  description = "ARN of the HTTPS listener (OIDC sign-in by default, its rules for /metrics, bearer tokens and /health)."
+  value       = aws_lb_listener.https.arn
 }

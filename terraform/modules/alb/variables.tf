@@ -45,13 +45,103 @@ variable "app_security_group_id" {
 }
 
 variable "certificate_arn" {
-  description = "ACM certificate ARN for the HTTPS listener; null serves plain HTTP only (no redirect, no 443 listener)."
+  description = "ACM certificate ARN of the HTTPS listener. Required: the load balancer signs browsers in with OIDC, which AWS runs on HTTPS listeners only (HTTP only redirects)."
   type        = string
-  default     = null
+  nullable    = false
 
   validation {
-    condition     = var.certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]+$", var.certificate_arn))
-    error_message = "certificate_arn must be null or an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)."
+    condition     = can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]+$", var.certificate_arn))
+    error_message = "certificate_arn must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>): OIDC sign-in needs an HTTPS listener."
+  }
+}
+
+variable "oidc_issuer" {
+  description = "OIDC issuer identifier of the identity provider (its `issuer`, an https URL)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^https://[^\\s/]+", var.oidc_issuer))
+    error_message = "oidc_issuer must be an https:// URL."
+  }
+}
+
+variable "oidc_authorization_endpoint" {
+  description = "Authorization endpoint of the identity provider (`authorization_endpoint` of its discovery document)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^https://[^\\s/]+", var.oidc_authorization_endpoint))
+    error_message = "oidc_authorization_endpoint must be an https:// URL."
+  }
+}
+
+variable "oidc_token_endpoint" {
+  description = "Token endpoint of the identity provider (`token_endpoint`); the load balancer calls it itself."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^https://[^\\s/]+", var.oidc_token_endpoint))
+    error_message = "oidc_token_endpoint must be an https:// URL."
+  }
+}
+
+variable "oidc_user_info_endpoint" {
+  description = "User info endpoint of the identity provider (`userinfo_endpoint`); the claims it returns are what the load balancer signs for the tasks."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^https://[^\\s/]+", var.oidc_user_info_endpoint))
+    error_message = "oidc_user_info_endpoint must be an https:// URL."
+  }
+}
+
+variable "oidc_client_id" {
+  description = "OAuth 2.0 client id of the app registered with the identity provider."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = length(trimspace(var.oidc_client_id)) > 0
+    error_message = "oidc_client_id must not be empty."
+  }
+}
+
+variable "oidc_client_secret_arn" {
+  description = "Where the OAuth 2.0 client secret is kept: the ARN of a Secrets Manager secret (its whole SecretString) or of an SSM SecureString parameter. Never the secret itself."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+|ssm:[a-z0-9-]+:[0-9]{12}:parameter/.+)$", var.oidc_client_secret_arn))
+    error_message = "oidc_client_secret_arn must be the ARN of a Secrets Manager secret or an SSM parameter holding the client secret, not the secret itself."
+  }
+}
+
+variable "oidc_scope" {
+  description = "Scopes the load balancer asks for: `openid` plus what brings the user and groups claims into the user info response (e.g. `openid email groups` for Okta)."
+  type        = string
+  default     = "openid email"
+  nullable    = false
+
+  validation {
+    condition     = contains(split(" ", var.oidc_scope), "openid")
+    error_message = "oidc_scope must include openid (space-separated scopes)."
+  }
+}
+
+variable "oidc_session_timeout" {
+  description = "Seconds a sign-in lasts before the load balancer sends the browser back to the identity provider (the groups, hence the role, are read again then)."
+  type        = number
+  default     = 28800
+  nullable    = false
+
+  validation {
+    condition     = var.oidc_session_timeout >= 60 && var.oidc_session_timeout <= 604800
+    error_message = "oidc_session_timeout must be between 60 seconds and 7 days (604800)."
   }
 }
 

@@ -1,9 +1,12 @@
 locals {
   prefix = "${var.name}-${var.env}"
 
-  # Every setting of SETTINGS in lib/config.ts except DATABASE_URL (a secret, below).
-  # Values are strings, as ECS requires; an empty value means "unset" to lib/config.ts.
+  # The settings (lib/config.ts SETTINGS) this deployment decides; any other
+  # keeps the app's default. Values are strings, as ECS requires. The tests
+  # check that every name is a setting, that the app's own parser accepts the
+  # whole environment, and that the CDK twin sets the same names to the same values.
   container_environment = [
+    # Listen on the task's interface; only the ALB's security group reaches it.
     { name = "PORT", value = "8080" },
     { name = "HOST", value = "0.0.0.0" },
     { name = "DATA_DIR", value = "/tmp/data" },
@@ -13,20 +16,27 @@ locals {
     { name = "MIGRATE_ON_START", value = "true" },
     { name = "LOG_LEVEL", value = "info" },
     { name = "MAX_JSON_BODY_BYTES", value = "1048576" },
+    # Below the target group's 5 s health-check timeout.
     { name = "HEALTH_TIMEOUT_MS", value = "1500" },
+    # The ALB's idle timeout (aws_lb.idle_timeout); keep-alive is set above it.
     { name = "ALB_IDLE_TIMEOUT_S", value = "60" },
+    # Inside the container's 30 s stopTimeout.
     { name = "SHUTDOWN_TIMEOUT_MS", value = "25000" },
-    { name = "WEB_ROOT", value = "" },
     { name = "EVIDENCE_BUCKET", value = var.evidence_bucket_name },
-    { name = "EVIDENCE_PREFIX", value = "" },
     { name = "EVIDENCE_SSE", value = "AES256" },
-    { name = "EVIDENCE_KMS_KEY_ID", value = "" },
     { name = "EVIDENCE_MAX_BYTES", value = "104857600" },
     { name = "EVIDENCE_PRESIGN_DOWNLOADS", value = "false" },
     { name = "EVIDENCE_PRESIGN_TTL_S", value = "60" },
     { name = "EVIDENCE_UPLOAD_TTL_S", value = "3600" },
+    # Identity: the ALB signs users in (OIDC) and signs their claims; the app
+    # accepts only tokens this load balancer signed, with keys from its region.
+    { name = "AUTH_MODE", value = "alb-oidc" },
+    { name = "ALB_OIDC_SIGNER_ARN", value = var.alb_arn },
     { name = "AWS_REGION", value = var.region },
-    { name = "AWS_ENDPOINT_URL_S3", value = "" },
+    { name = "OIDC_USER_CLAIM", value = var.oidc_user_claim },
+    { name = "OIDC_GROUPS_CLAIM", value = var.oidc_groups_claim },
+    { name = "OIDC_ROLE_MAP", value = var.oidc_role_map },
+    { name = "OIDC_DEFAULT_ROLE", value = var.oidc_default_role },
   ]
 
   container_secrets = [

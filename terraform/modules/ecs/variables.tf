@@ -191,6 +191,44 @@ variable "database_url_secret_arn" {
   }
 }
 
+variable "alb_arn" {
+  description = "ARN of the load balancer in front (ALB_OIDC_SIGNER_ARN): the tasks accept only OIDC data this load balancer signed."
+  type        = string
+  nullable    = false
+}
+
+variable "oidc_user_claim" {
+  description = "Claim of the signed user info that names the user (OIDC_USER_CLAIM)."
+  type        = string
+  default     = "email"
+  nullable    = false
+}
+
+variable "oidc_groups_claim" {
+  description = "Claim of the signed user info that lists the user's groups (OIDC_GROUPS_CLAIM)."
+  type        = string
+  default     = "groups"
+  nullable    = false
+}
+
+variable "oidc_role_map" {
+  description = "Groups to roles (OIDC_ROLE_MAP), e.g. `sre-admins=admin,sre=member`; the highest match wins."
+  type        = string
+  nullable    = false
+}
+
+variable "oidc_default_role" {
+  description = "Role of a signed-in user whom no group maps (OIDC_DEFAULT_ROLE): viewer, member, lead, admin, or none (403)."
+  type        = string
+  default     = "none"
+  nullable    = false
+
+  validation {
+    condition     = contains(["viewer", "member", "lead", "admin", "none"], var.oidc_default_role)
+    error_message = "oidc_default_role must be viewer, member, lead, admin or none."
+  }
+}
+
 variable "tags" {
   description = "Extra tags for every resource of the module."
   type        = map(string)

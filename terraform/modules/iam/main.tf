@@ -202,6 +202,13 @@ data "aws_iam_policy_document" "deploy" {
     }
   }
 
+  # Every plan reads the OIDC client secret for the listener (modules/alb).
+  statement {
+    sid       = "ReadOidcClientSecret"
+    actions   = can(regex("^arn:aws[a-z-]*:secretsmanager:", var.oidc_client_secret_arn)) ? ["secretsmanager:GetSecretValue"] : ["ssm:GetParameter"]
+    resources = [var.oidc_client_secret_arn]
+  }
+
   statement {
     sid       = "TerraformStateList"
     actions   = ["s3:ListBucket"]

@@ -43,6 +43,17 @@ variable "database_url_secret_arn" {
   }
 }
 
+variable "oidc_client_secret_arn" {
+  description = "ARN of the Secrets Manager secret or SSM SecureString parameter holding the OIDC client secret, which every plan reads (the deploy role may read it, nothing else)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+|ssm:[a-z0-9-]+:[0-9]{12}:parameter/.+)$", var.oidc_client_secret_arn))
+    error_message = "oidc_client_secret_arn must be a Secrets Manager secret ARN or an SSM parameter ARN."
+  }
+}
+
 variable "github_repository" {
   description = "GitHub repository allowed to assume the deploy role, as `owner/name`."
   type        = string
