@@ -4,6 +4,7 @@
 // Lambda bundle per entry.
 import type { Operation } from '../lib/operation/operation';
 import health from '../handlers/health';
+import metrics from '../handlers/metrics';
 import listActions from '../handlers/actions/list';
 import createAction from '../handlers/actions/create';
 import getAction from '../handlers/actions/get';
@@ -19,10 +20,14 @@ import evidenceContent from '../handlers/evidence/content';
 import deleteEvidence from '../handlers/evidence/delete';
 import listDeletions from '../handlers/deletions/list';
 import me from '../handlers/me/get';
+import createToken from '../handlers/tokens/create';
+import listTokens from '../handlers/tokens/list';
+import revokeToken from '../handlers/tokens/delete';
 import openapi from '../handlers/openapi';
 
 export const ROUTES = {
   health,
+  metrics,
   'actions/list': listActions,
   'actions/create': createAction,
   'actions/get': getAction,
@@ -38,6 +43,9 @@ export const ROUTES = {
   'evidence/delete': deleteEvidence,
   'deletions/list': listDeletions,
   'me/get': me,
+  'tokens/create': createToken,
+  'tokens/list': listTokens,
+  'tokens/delete': revokeToken,
   openapi,
 } satisfies Record<string, Operation>;
 

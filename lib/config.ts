@@ -9,7 +9,11 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 
 export const SETTINGS = {
   PORT: { schema: int(1, 65535), default: '8080', doc: 'TCP port the HTTP server listens on' },
-  HOST: { schema: z.string().min(1), default: '0.0.0.0', doc: 'Address the HTTP server binds' },
+  HOST: {
+    schema: z.string().min(1),
+    default: '127.0.0.1',
+    doc: 'Address the HTTP server binds (the container image sets 0.0.0.0)',
+  },
   DATABASE_URL: {
     schema: z
       .string()
@@ -33,9 +37,39 @@ export const SETTINGS = {
     doc: 'pino log level',
   },
   MAX_JSON_BODY_BYTES: { schema: int(1024, 10 * 1024 * 1024), default: '1048576', doc: 'Largest JSON request body accepted (413 above)' },
+  LIST_PAGE_MAX_BYTES: {
+    schema: int(16_384, 64 * 1024 * 1024),
+    default: '1048576',
+    doc: 'Byte budget of one page of GET /api/v1/actions: an item counts 1 KiB plus the UTF-8 bytes of its description and resolution notes; a page stops before it would pass the budget (it always holds one item) and next_cursor goes on',
+  },
   HEALTH_TIMEOUT_MS: { schema: int(50, 10_000), default: '1500', doc: 'How long /health waits for the database before answering 503' },
   ALB_IDLE_TIMEOUT_S: { schema: int(1, 4000), default: '60', doc: 'The load balancer idle timeout; keep-alive is set 5 s above it' },
   SHUTDOWN_TIMEOUT_MS: { schema: int(0, 120_000), default: '25000', doc: 'Longest wait for in-flight requests after SIGTERM' },
+  HEADERS_TIMEOUT_MS: {
+    schema: int(100, 120_000),
+    default: '5000',
+    doc: "Longest a request's headers may take to arrive (408 after); an idle keep-alive connection is bound by ALB_IDLE_TIMEOUT_S instead",
+  },
+  BODY_IDLE_TIMEOUT_MS: {
+    schema: int(100, 600_000),
+    default: '10000',
+    doc: 'A request body that delivers less than BODY_MIN_BYTES_PER_S over this long while the server is ready to read it is cut off (408 if nothing was answered yet); the total time is not bounded, so a large upload at a normal speed goes through',
+  },
+  BODY_MIN_BYTES_PER_S: {
+    schema: int(0, 1024 * 1024 * 1024),
+    default: '1024',
+    doc: 'The slowest request body accepted, averaged over BODY_IDLE_TIMEOUT_MS (0: a single byte in that time is enough)',
+  },
+  MAX_CONNECTIONS: {
+    schema: int(1, 1_000_000),
+    default: '1024',
+    doc: 'Open connections per process; one more is closed as it arrives, without an answer',
+  },
+  MAX_CONCURRENT_UPLOADS: {
+    schema: int(1, 10_000),
+    default: '16',
+    doc: 'Evidence uploads streamed through one process at once; one more is answered 503 with Retry-After',
+  },
   WEB_ROOT: {
     schema: z.string().min(1).optional(),
     default: undefined,
@@ -80,6 +114,71 @@ export const SETTINGS = {
     default: '3600',
     doc: 'Lifetime of a presigned direct-to-S3 upload; later it expires and is cleaned up',
   },
+  AUTH_MODE: {
+    schema: z.enum(['trusted-headers', 'alb-oidc']),
+    default: 'trusted-headers',
+    doc: "Where identity comes from: `trusted-headers` (X-User / X-Role from a proxy) or `alb-oidc` (the ALB's signed x-amzn-oidc-data); API tokens work in both",
+  },
+  TRUSTED_PROXY_SECRET: {
+    schema: z.string().min(16, 'must be at least 16 characters').optional(),
+    default: undefined,
+    doc: 'With trusted-headers: X-User / X-Role count only when X-Proxy-Secret carries this value (401 otherwise)',
+  },
+  ALLOW_UNVERIFIED_HEADERS: {
+    schema: bool,
+    default: 'false',
+    doc: 'With trusted-headers, allow listening beyond loopback without TRUSTED_PROXY_SECRET (anyone who reaches the port picks a role)',
+  },
+  ALB_OIDC_SIGNER_ARN: {
+    schema: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:elasticloadbalancing:/, 'must be a load balancer ARN')
+      .optional(),
+    default: undefined,
+    doc: "With alb-oidc: the ARN of the ALB whose tokens are accepted (the token's `signer`); required in that mode",
+  },
+  ALB_OIDC_KEY_URL: {
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+    default: undefined,
+    doc: "With alb-oidc: where the ALB's public keys are fetched (`<url>/<kid>`); default `https://public-keys.auth.elb.${AWS_REGION}.amazonaws.com`",
+  },
+  ALB_OIDC_KEY_TIMEOUT_MS: {
+    schema: int(100, 30_000),
+    default: '2000',
+    doc: 'With alb-oidc: bound on fetching a public key; an unreachable key endpoint answers 503',
+  },
+  OIDC_USER_CLAIM: { schema: z.string().min(1), default: 'email', doc: 'With alb-oidc: the claim that names the user' },
+  OIDC_GROUPS_CLAIM: {
+    schema: z.string().min(1),
+    default: 'groups',
+    doc: "With alb-oidc: the claim that lists the user's groups (a JSON array or a comma-separated string)",
+  },
+  OIDC_ROLE_MAP: {
+    schema: z
+      .string()
+      .regex(
+        /^\s*[^=,\s]+\s*=\s*(viewer|member|lead|admin)\s*(,\s*[^=,\s]+\s*=\s*(viewer|member|lead|admin)\s*)*$/,
+        'must be group=role pairs separated by commas, roles viewer, member, lead or admin',
+      )
+      .optional(),
+    default: undefined,
+    doc: 'With alb-oidc: groups to roles, e.g. `sre-admins=admin,sre-leads=lead,sre=member`; the highest match wins',
+  },
+  OIDC_DEFAULT_ROLE: {
+    schema: z.enum(['viewer', 'member', 'lead', 'admin', 'none']),
+    default: 'viewer',
+    doc: 'With alb-oidc: the role of a user no group maps; `none` answers 403',
+  },
+  METRICS_TOKEN: {
+    schema: z.string().min(16, 'must be at least 16 characters').optional(),
+    default: undefined,
+    doc: 'When set, GET /metrics needs `Authorization: Bearer <this>`',
+  },
+  METRICS_COUNTS_MAX_AGE_S: {
+    schema: int(0, 3600),
+    default: '300',
+    doc: 'How old the action counts and evidence bytes of /metrics may be: recounted at most this often per process (0: every scrape)',
+  },
   AWS_REGION: { schema: z.string().min(1).optional(), default: undefined, doc: 'AWS region of the bucket (unset: the SDK default chain)' },
   AWS_ENDPOINT_URL_S3: {
     schema: z.url({ protocol: /^https?$/ }).optional(),
@@ -87,6 +186,9 @@ export const SETTINGS = {
     doc: 'S3-compatible endpoint instead of AWS (path-style addressing, checksums only when required)',
   },
 } as const;
+
+/** Settings whose value is never shown, not even in a configuration error. */
+const SECRETS: ReadonlySet<string> = new Set(['TRUSTED_PROXY_SECRET', 'METRICS_TOKEN']);
 
 type Settings = typeof SETTINGS;
 export type SettingName = keyof Settings;
@@ -104,7 +206,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const parsed = (setting.schema as z.ZodType).safeParse(raw);
     if (!parsed.success) {
       const why = parsed.error.issues[0]?.message ?? 'invalid';
-      const shown = raw === undefined ? 'unset' : JSON.stringify(name === 'DATABASE_URL' ? redactUrl(raw) : raw);
+      const shown =
+        raw === undefined
+          ? 'unset'
+          : SECRETS.has(name)
+            ? 'a value not shown'
+            : JSON.stringify(name === 'DATABASE_URL' ? redactUrl(raw) : raw);
       throw new ConfigError(`configuration: ${name} ${why.toLowerCase()} (got ${shown})`);
     }
     out[name] = parsed.data;
@@ -122,7 +229,40 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         `(got ${cfg.DB_QUERY_TIMEOUT_MS} and ${cfg.DB_STATEMENT_TIMEOUT_MS})`,
     );
   }
+  if (cfg.AUTH_MODE === 'alb-oidc') {
+    if (!cfg.ALB_OIDC_SIGNER_ARN) throw new ConfigError("configuration: AUTH_MODE=alb-oidc needs ALB_OIDC_SIGNER_ARN (the ALB's ARN)");
+    if (!cfg.ALB_OIDC_KEY_URL && !cfg.AWS_REGION) {
+      throw new ConfigError("configuration: AUTH_MODE=alb-oidc needs AWS_REGION or ALB_OIDC_KEY_URL (where the ALB's keys are)");
+    }
+  }
   return cfg;
+}
+
+/** Where the ALB's public keys are: `${ALB_OIDC_KEY_URL}/${kid}`. */
+export function oidcKeyUrl(cfg: Pick<Config, 'ALB_OIDC_KEY_URL' | 'AWS_REGION'>): string {
+  return (cfg.ALB_OIDC_KEY_URL ?? `https://public-keys.auth.elb.${cfg.AWS_REGION}.amazonaws.com`).replace(/\/+$/, '');
+}
+
+/** Loopback only: 127.0.0.0/8, ::1, localhost. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * Why the server must not start as configured, or undefined: in trusted-headers
+ * mode, anyone who reaches a non-loopback port could name themselves admin unless
+ * a proxy secret vouches for the headers, or the operator says so on purpose.
+ */
+export function unsafeListenReason(
+  cfg: Pick<Config, 'AUTH_MODE' | 'HOST' | 'TRUSTED_PROXY_SECRET' | 'ALLOW_UNVERIFIED_HEADERS'>,
+): string | undefined {
+  if (cfg.AUTH_MODE !== 'trusted-headers' || isLoopback(cfg.HOST) || cfg.TRUSTED_PROXY_SECRET || cfg.ALLOW_UNVERIFIED_HEADERS)
+    return undefined;
+  return (
+    `refusing to start: AUTH_MODE=trusted-headers on HOST=${cfg.HOST} would let anyone who reaches the port pick a role; ` +
+    'set TRUSTED_PROXY_SECRET (the proxy sends it as X-Proxy-Secret), or AUTH_MODE=alb-oidc, or HOST=127.0.0.1, ' +
+    'or ALLOW_UNVERIFIED_HEADERS=true to accept it on purpose'
+  );
 }
 
 /** Hides the password of a connection URL before it goes anywhere visible. */

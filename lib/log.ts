@@ -9,6 +9,26 @@ const SERVICE = 'action-tracker';
 /** `,"time":"<ISO 8601>"`: what pino writes, and the access line too. */
 const TIMESTAMP = pino.stdTimeFunctions.isoTime;
 
+/**
+ * Keys whose values never reach a log line: credentials, cookies, the identity
+ * headers a proxy or the ALB vouches with, and the settings that are secrets.
+ * Fixed paths only: pino checks them only on lines whose object has one of
+ * their top-level keys, so other lines cost nothing (a wildcard path was 14% of a
+ * request's work in the chain, bench:limit), and the access line bypasses pino.
+ */
+const SECRET_HEADERS = ['authorization', 'cookie', 'set-cookie', 'x-proxy-secret', 'x-amzn-oidc-data', 'x-amzn-oidc-accesstoken'];
+export const REDACTED: readonly string[] = [
+  'authorization',
+  'cookie',
+  'token',
+  'secret',
+  'password',
+  ...['headers', 'req.headers', 'event.headers', 'multiValueHeaders', 'event.multiValueHeaders'].flatMap((at) =>
+    SECRET_HEADERS.map((name) => `${at}["${name}"]`),
+  ),
+  ...['DATABASE_URL', 'TRUSTED_PROXY_SECRET', 'METRICS_TOKEN'].flatMap((name) => [name, `config.${name}`]),
+];
+
 export function createLogger(level: LevelWithSilent, destination: DestinationStream = stdout()): Logger {
   return pino(
     {
@@ -17,9 +37,9 @@ export function createLogger(level: LevelWithSilent, destination: DestinationStr
       timestamp: TIMESTAMP,
       formatters: { level: (label) => ({ level: label }) },
       // Errors are logged through safeError, which keeps no SQL, parameters or connection
-      // strings; nothing logs headers. (pino's redact, on wildcard paths, was 14% of a
-      // request's work in the chain: bench:limit.)
+      // strings; nothing logs headers today, and REDACTED catches what a future line might.
       serializers: { err: safeError },
+      redact: { paths: [...REDACTED], censor: '[redacted]' },
     },
     destination,
   );
@@ -46,6 +66,8 @@ export interface AccessRecord {
   route: string;
   user: string | undefined;
   role: string | undefined;
+  /** How the caller was identified (headers, proxy, oidc, token). */
+  identified_by: string | undefined;
   method: string;
   status: number;
   duration_ms: number;
@@ -55,14 +77,18 @@ export interface AccessRecord {
  * The access line of a request, written to the logger's own destination as the
  * line pino would write (same fields, level, time and service), without going
  * through pino's generic serializer: one per request, it was ~12 µs of a 120 µs
- * request end to end (bench:limit, get by id).
+ * request end to end (bench:limit, get by id). `debug` for the load balancer's
+ * health checks, which would otherwise be most of the log.
  */
-export function writeAccessLine(logger: Logger, r: AccessRecord): void {
-  if (!logger.isLevelEnabled('info')) return;
+export function writeAccessLine(logger: Logger, r: AccessRecord, level: 'info' | 'debug' = 'info'): void {
+  if (!logger.isLevelEnabled(level)) return;
   const stream = (logger as unknown as Record<symbol, { write(line: string): void }>)[pino.symbols.streamSym]!;
-  const who = r.user === undefined ? '' : `,"user":${JSON.stringify(r.user)},"role":"${r.role}"`;
+  const who =
+    r.user === undefined
+      ? ''
+      : `,"user":${JSON.stringify(r.user)},"role":"${r.role}"${r.identified_by === undefined ? '' : `,"identified_by":"${r.identified_by}"`}`;
   const line =
-    `{"level":"info"${TIMESTAMP()},"service":"${SERVICE}","request_id":${JSON.stringify(r.request_id)},` +
+    `{"level":"${level}"${TIMESTAMP()},"service":"${SERVICE}","request_id":${JSON.stringify(r.request_id)},` +
     `"route":${JSON.stringify(r.route)}${who},"method":${JSON.stringify(r.method)},` +
     `"status":${r.status},"duration_ms":${r.duration_ms},"msg":"request"}\n`;
   stream.write(line);

@@ -62,7 +62,7 @@ export function buildOpenApi(specs: readonly OperationSpec[], version: string): 
     }
     (paths[spec.path] ??= {})[spec.method.toLowerCase()] = {
       summary: spec.summary,
-      ...(spec.minRole ? { 'x-min-role': spec.minRole, security: [{ user: [], role: [] }] } : { security: [] }),
+      ...(spec.minRole ? { 'x-min-role': spec.minRole, security: SECURITY } : { security: [] }),
       parameters: [...parameters(spec.params, 'path'), ...parameters(spec.query, 'query'), ...parameters(spec.headers, 'header')],
       ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(spec.body, 'input') } } } } : {}),
       ...(spec.streamBody ? { requestBody: { required: true, content: STREAMED_BODY } } : {}),
@@ -77,12 +77,38 @@ export function buildOpenApi(specs: readonly OperationSpec[], version: string): 
     components: {
       schemas: { Problem: schemaOf(Problem, 'output') },
       securitySchemes: {
-        user: { type: 'apiKey', in: 'header', name: 'X-User', description: 'Set by the proxy: 1–64 of A-Z a-z 0-9 . _ @ -' },
-        role: { type: 'apiKey', in: 'header', name: 'X-Role', description: 'Set by the proxy: viewer, member, lead or admin' },
+        token: { type: 'http', scheme: 'bearer', description: 'An API token (`iat_…`), in every AUTH_MODE: POST /api/v1/tokens' },
+        user: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-User',
+          description: 'AUTH_MODE=trusted-headers, set by the proxy: 1–64 of A-Z a-z 0-9 . _ @ -',
+        },
+        role: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Role',
+          description: 'AUTH_MODE=trusted-headers, set by the proxy: viewer, member, lead or admin',
+        },
+        proxy: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Proxy-Secret',
+          description: 'With TRUSTED_PROXY_SECRET: the proxy vouches for X-User and X-Role',
+        },
+        alb: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'x-amzn-oidc-data',
+          description: 'AUTH_MODE=alb-oidc: the ES256 token the load balancer sends once it has signed the user in',
+        },
       },
     },
   };
 }
+
+/** Any one of these identifies the caller of an operation with a role (which ones count depends on AUTH_MODE). */
+const SECURITY = [{ token: [] }, { user: [], role: [] }, { user: [], role: [], proxy: [] }, { alb: [] }];
 
 /** An upload: multipart parts named `file`, or the raw file (its name in ?filename=). */
 const STREAMED_BODY = {

@@ -1,6 +1,7 @@
 // The dependencies of a running process, opened from its configuration: the
 // database of DATABASE_URL (or embedded PGlite), the evidence store of
 // EVIDENCE_BUCKET (or local disk), the root logger, the health state.
+import { Authenticator } from './auth/authenticator';
 import type { Config } from './config';
 import { openDatabase } from './db/database';
 import { Health } from './health';
@@ -14,7 +15,7 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
   const db = await openDatabase(config, logger);
   try {
     const store = await openEvidenceStore(config);
-    return { db, store, config, logger, health: new Health() };
+    return { db, store, config, logger, health: new Health(), auth: new Authenticator({ config, db, logger }) };
   } catch (error) {
     await db.close();
     throw error;

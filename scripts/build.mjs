@@ -7,7 +7,7 @@
 //                                      only when a source changed since the last build
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -49,10 +49,24 @@ const processes = build({
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
 });
-const page = buildWeb({ srcDir: 'web', outDir: 'dist/web' });
+const page = buildWeb({ srcDir: 'web', outDir: 'dist/web' }).then(keepSourceMapPrivate);
 await Promise.all([processes, page]);
 if (!startOnly) await buildLambdas();
 await writeFile(STAMP, `${digest}${startOnly ? ' start' : ' all'}\n`);
+
+/**
+ * The page's source map is its whole source: it goes to dist/web-maps/ (for
+ * debugging; nothing serves it), and the script no longer points at it. The
+ * script's hashed name stays true: it is the hash of the code without that line.
+ */
+async function keepSourceMapPrivate(result) {
+  if (result.mode !== 'bundled') return;
+  await mkdir('dist/web-maps', { recursive: true });
+  await rename(join('dist/web', `${result.app}.map`), join('dist/web-maps', `${result.app}.map`));
+  const script = join('dist/web', result.app);
+  const code = await readFile(script, 'utf8');
+  await writeFile(script, code.replace(/\/\/# sourceMappingURL=\S+\n$/, ''));
+}
 
 /** The keys of the route table: each names a module under handlers/ whose default export is the operation. */
 async function routeKeys() {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ActionList, LIMITS, tag, text } from '../../lib/domain/action-schema';
+import { ActionList, decimalInteger, LIMITS, tag, text } from '../../lib/domain/action-schema';
 import { PRIORITIES, STATUSES } from '../../lib/domain/lifecycle';
 import { listActions } from '../../lib/db/actions';
 import { decodeCursor } from '../../lib/db/cursor';
@@ -21,7 +21,7 @@ const commaList = <T extends readonly [string, ...string[]]>(values: T) =>
 const spec = {
   method: 'GET',
   path: '/api/v1/actions',
-  summary: 'List actions: priority first, then latest update; filters combine; keyset paging',
+  summary: 'List actions: priority first, then latest update; filters combine; keyset paging; a page stops early at its byte budget',
   minRole: 'viewer',
   query: z.strictObject({
     status: commaList(STATUSES).optional(),
@@ -34,7 +34,7 @@ const spec = {
       .enum(['true', 'false'])
       .default('false')
       .transform((v) => v === 'true'),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
+    limit: decimalInteger(1, 200).default(50),
     // A cursor is only ever one this API issued: checked in full here, so that no
     // value the database would refuse (a 30th of February) reaches it.
     cursor: z
@@ -46,7 +46,7 @@ const spec = {
   problems: [],
 } as const;
 
-export default operation(spec, async ({ db, query }) => {
+export default operation(spec, async ({ db, config, query }) => {
   const page = await listActions(db, {
     status: query.status,
     priority: query.priority,
@@ -57,6 +57,7 @@ export default operation(spec, async ({ db, query }) => {
     includeClosed: query.include_closed,
     limit: query.limit,
     after: query.cursor,
+    maxBytes: config.LIST_PAGE_MAX_BYTES,
   });
   return json(200, page);
 });

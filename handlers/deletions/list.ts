@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Deletion } from '../../lib/domain/action-schema';
+import { decimalInteger, Deletion } from '../../lib/domain/action-schema';
 import { listDeletions } from '../../lib/db/actions';
 import { operation } from '../../lib/operation/operation';
 import { json } from '../../lib/operation/results';
@@ -10,7 +10,7 @@ const spec = {
   path: '/api/v1/deletions',
   summary: 'Who deleted which action and when, newest first',
   minRole: 'viewer',
-  query: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
+  query: z.strictObject({ limit: decimalInteger(1, 500).default(100) }),
   success: { status: 200, description: 'Deletion records', schema: z.object({ items: z.array(Deletion) }) },
   problems: [],
 } as const;

@@ -44,9 +44,17 @@ export interface TransactionOptions {
   timeoutMs?: number;
 }
 
+/** Connections of the pool now (GET /metrics): open, idle among them, and requests waiting for one. */
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
 export interface Database extends Queryable {
   readonly engine: 'postgres' | 'pglite';
   transaction<T>(work: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  poolStats(): PoolStats;
   close(): Promise<void>;
 }
 
@@ -159,6 +167,7 @@ export function openPostgres(url: string, cfg: PostgresOptions, logger: Logger):
         client.release(discard ? new Error('connection discarded after a failure') : undefined);
       }
     },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end(),
   };
 }
@@ -199,11 +208,25 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
       }
     },
   });
+  // One session, so the "pool" is one connection: busy while a statement or a transaction
+  // runs, and whatever else was asked meanwhile waits in PGlite's queue.
+  let inFlight = 0;
+  const counted = async <T>(work: () => Promise<T>): Promise<T> => {
+    inFlight++;
+    try {
+      return await work();
+    } finally {
+      inFlight--;
+    }
+  };
+  const session = queryable(db);
   return {
     engine: 'pglite',
-    ...queryable(db),
+    query: (statement, params) => counted(() => session.query(statement, params)),
+    exec: (sql) => counted(() => session.exec(sql)),
     // One process, one session: nothing to bound or to break.
-    transaction: (work) => db.transaction((tx) => work(queryable(tx))),
+    transaction: (work) => counted(() => db.transaction((tx) => work(queryable(tx)))),
+    poolStats: () => ({ total: 1, idle: inFlight === 0 ? 1 : 0, waiting: Math.max(0, inFlight - 1) }),
     close: () => db.close(),
   };
 }

@@ -3,8 +3,8 @@
 // is generated from the same objects.
 import { z } from 'zod';
 import { PRIORITIES, STATUSES } from './lifecycle';
-import { CONTROL, LIMITS, LINE_BREAK, TAG } from './field-rules';
-import { ROLES } from './roles';
+import { BIDI_CONTROL, CONTROL, isBlank, LIMITS, LINE_BREAK, TAG } from './field-rules';
+import { IDENTIFIED_BY, ROLES } from './roles';
 
 export { LIMITS } from './field-rules';
 
@@ -21,7 +21,12 @@ interface TextRule {
   multiline?: boolean;
 }
 
-/** A trimmed text field measured in characters (code points), without control characters. */
+/**
+ * A trimmed text field measured in characters (code points), without control
+ * characters, and never made of invisible characters alone (an empty string is
+ * not that: it is what clears a clearable field). A one-line field refuses the
+ * bidi controls that reorder what is shown.
+ */
 export function text({ min = 0, max, multiline = false }: TextRule) {
   return z
     .string()
@@ -29,6 +34,13 @@ export function text({ min = 0, max, multiline = false }: TextRule) {
     .superRefine((v, ctx) => {
       const length = codePoints(v);
       if (length < min) ctx.addIssue({ code: 'custom', message: min === 1 ? 'must not be blank' : `must be at least ${min} characters` });
+      else if (length > 0 && isBlank(v)) ctx.addIssue({ code: 'custom', message: 'must not be blank: it holds only invisible characters' });
+      if (!multiline && BIDI_CONTROL.test(v)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must not contain bidirectional embedding, override or isolate characters (U+202A–U+202E, U+2066–U+2069)',
+        });
+      }
       if (length > max) ctx.addIssue({ code: 'custom', message: `must be at most ${max} characters` });
       if (CONTROL.test(multiline ? v.replace(/\r/g, '') : v) || (!multiline && v.includes('\t'))) {
         ctx.addIssue({ code: 'custom', message: 'must not contain control characters' });
@@ -64,6 +76,18 @@ export const ActionFields = {
 
 export const resolutionNotes = text({ max: LIMITS.resolutionNotes, multiline: true });
 export const eventNote = text({ max: LIMITS.note, multiline: true });
+
+/**
+ * An integer query parameter in decimal digits only: `0x10`, `1e2`, `+5`,
+ * `5.0` or ` 5` are refused rather than read as some number.
+ */
+export const decimalInteger = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^[0-9]{1,15}$/, 'must be an integer in decimal digits')
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
+    .meta({ description: `${min}–${max}, decimal digits` });
 
 // Canonical decimal only: `1e0`, `0x1`, `1.0` or `01` would be other names for action 1.
 export const ActionId = z
@@ -142,7 +166,13 @@ export const Deletion = z.object({
 });
 
 /** Who the identity says the caller is (GET /api/v1/me). */
-export const Me = z.object({ user: z.string(), role: z.enum(ROLES) });
+export const Me = z.object({
+  user: z.string(),
+  role: z.enum(ROLES),
+  identified_by: z.enum(IDENTIFIED_BY).meta({
+    description: 'headers (X-User / X-Role, unverified), proxy (the same, vouched for by X-Proxy-Secret), oidc (the ALB sign-in) or token',
+  }),
+});
 
 export const Problem = z.object({
   type: z.string(),

@@ -2,6 +2,7 @@
 // storage keys never derive from it) and which content types are kept.
 import { z } from 'zod';
 import { codePoints, Evidence } from './action-schema';
+import { BIDI_CONTROL, BIDI_MARK, isBlank } from './field-rules';
 
 export const FILENAME_MAX = 255;
 /** Files per multipart request. */
@@ -15,14 +16,22 @@ export type FilenameVerdict = { ok: true; filename: string } | { ok: false; mess
 
 /**
  * The display name of an uploaded file: NFC, trimmed, and only its last path
- * segment (browsers and curl may send `C:\dir\x.log` or `../x.log`).
+ * segment (browsers and curl may send `C:\dir\x.log` or `../x.log`). No bidi
+ * control or mark (they make `\u202Egnp.exe` look like "exe.png"), and more
+ * than invisible characters.
  */
 export function displayFilename(raw: string | undefined | null): FilenameVerdict {
   if (raw === undefined || raw === null) return { ok: false, message: 'is required' };
   if (CONTROL.test(raw)) return { ok: false, message: 'must not contain control characters' };
   if (!raw.isWellFormed()) return { ok: false, message: 'must be valid Unicode' };
+  if (BIDI_CONTROL.test(raw) || BIDI_MARK.test(raw)) {
+    return {
+      ok: false,
+      message: 'must not contain bidirectional control characters (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C)',
+    };
+  }
   const last = raw.normalize('NFC').split(/[/\\]/).pop()!.trim();
-  if (last === '' || last === '.' || last === '..') return { ok: false, message: 'must name a file' };
+  if (last === '' || last === '.' || last === '..' || isBlank(last)) return { ok: false, message: 'must name a file' };
   if (codePoints(last) > FILENAME_MAX) return { ok: false, message: `must be at most ${FILENAME_MAX} characters` };
   return { ok: true, filename: last };
 }

@@ -16,7 +16,17 @@ export function atLeast(role: Role, minimum: Role): boolean {
 /** X-User: 1–64 characters of A-Z a-z 0-9 . _ @ - */
 export const USER_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
 
+/**
+ * How the caller was identified: `headers` (X-User / X-Role, unverified), `proxy`
+ * (the same headers, vouched for by X-Proxy-Secret), `oidc` (the ALB's signed
+ * token), `token` (an API token).
+ */
+export const IDENTIFIED_BY = ['headers', 'proxy', 'oidc', 'token'] as const;
+export type IdentifiedBy = (typeof IDENTIFIED_BY)[number];
+
 export interface Identity {
   user: string;
   role: Role;
+  /** Unset for the service's own work (the reconciler). */
+  via?: IdentifiedBy;
 }

@@ -6,33 +6,60 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { ALBEvent, ALBResult } from 'aws-lambda';
 import { bodyStreamOf } from '../operation/results';
+import { setOwn } from '../operation/validate';
+
+export interface RequestTarget {
+  path: string;
+  /** The last value of each key, as an ALB without multi-value mode sends them. */
+  query: Record<string, string>;
+  /** Every value of each key sent more than once, as multi-value mode would show them; absent when none is. */
+  repeated?: Record<string, string[]>;
+}
 
 /** Splits a request target into its raw path and raw (still percent-encoded) query values, as the ALB does. */
-export function splitTarget(target: string): { path: string; query: Record<string, string> } {
+export function splitTarget(target: string): RequestTarget {
   const q = target.indexOf('?');
   const path = q === -1 ? target : target.slice(0, q);
   const query: Record<string, string> = {};
+  let repeated: Record<string, string[]> | undefined;
   if (q !== -1) {
     for (const pair of target.slice(q + 1).split('&')) {
       if (!pair) continue;
       const eq = pair.indexOf('=');
-      // Without multi-value mode the ALB keeps the last value of a repeated key.
-      if (eq === -1) query[pair] = '';
-      else query[pair.slice(0, eq)] = pair.slice(eq + 1);
+      const key = eq === -1 ? pair : pair.slice(0, eq);
+      const value = eq === -1 ? '' : pair.slice(eq + 1);
+      if (Object.hasOwn(query, key)) {
+        repeated ??= {};
+        if (Object.hasOwn(repeated, key)) repeated[key]!.push(value);
+        else setOwn(repeated, key, [query[key]!, value]);
+      }
+      setOwn(query, key, value);
     }
   }
-  return { path: path || '/', query };
+  const split: RequestTarget = { path: path || '/', query };
+  if (repeated) split.repeated = repeated;
+  return split;
 }
 
 // The same for every request in the container (there is no target group in front of itself).
 const LOCAL_CONTEXT = Object.freeze({ elb: Object.freeze({ targetGroupArn: 'local' }) });
 
-export function toAlbEvent(req: IncomingMessage, target: { path: string; query: Record<string, string> }): ALBEvent {
+export function toAlbEvent(req: IncomingMessage, target: RequestTarget): ALBEvent {
   const headers: Record<string, string> = {};
+  let repeated: Record<string, string[]> | undefined;
   const raw = req.rawHeaders;
-  // Lower-cased names, last value wins: what an ALB without multi-value headers sends.
-  for (let i = 0; i < raw.length; i += 2) headers[raw[i]!.toLowerCase()] = raw[i + 1]!;
-  return {
+  // Lower-cased names, last value wins: what an ALB without multi-value headers sends. A
+  // repeated header is also kept with all its values, as multi-value mode would, so that
+  // identity can refuse two X-User or two Authorization headers instead of picking one.
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    // Own properties only: a header named `constructor` or `__proto__` is no earlier value (it was a 500).
+    const earlier = Object.hasOwn(headers, name) ? headers[name] : undefined;
+    if (earlier !== undefined) ((repeated ??= Object.create(null) as Record<string, string[]>)[name] ??= [earlier]).push(value);
+    headers[name] = value;
+  }
+  const event: ALBEvent = {
     requestContext: LOCAL_CONTEXT,
     httpMethod: req.method ?? 'GET',
     path: target.path,
@@ -41,6 +68,10 @@ export function toAlbEvent(req: IncomingMessage, target: { path: string; query: 
     body: '',
     isBase64Encoded: false,
   };
+  if (repeated) event.multiValueHeaders = repeated;
+  // Validation refuses a repeated query key instead of taking its last value.
+  if (target.repeated) event.multiValueQueryStringParameters = target.repeated;
+  return event;
 }
 
 /** Writes a result; HEAD gets the headers of GET and no body (Node drops it, and a body stream is not read). */

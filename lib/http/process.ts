@@ -8,7 +8,7 @@
 //   answers 503, the server drains what is in flight, and the process exits 1 so
 //   that the orchestrator replaces it.
 import { fileURLToPath } from 'node:url';
-import { ConfigError, loadConfig, type Config } from '../config';
+import { ConfigError, loadConfig, unsafeListenReason, type Config } from '../config';
 import { migrate } from '../db/migrate';
 import { createLogger, type Logger } from '../log';
 import type { Operation } from '../operation/operation';
@@ -34,6 +34,11 @@ export async function runServerProcess(options: ServerProcessOptions): Promise<v
     process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
     process.exit(1);
   }
+  const unsafe = unsafeListenReason(config);
+  if (unsafe) {
+    process.stderr.write(`${unsafe}\n`);
+    process.exit(1);
+  }
   const logger = createLogger(config.LOG_LEVEL);
   let runtime: Runtime;
   try {
@@ -47,7 +52,7 @@ export async function runServerProcess(options: ServerProcessOptions): Promise<v
     process.exit(1);
   }
   const app = createApp({ operations: options.operations, deps: runtime, webRoot: config.WEB_ROOT ?? options.defaultWebRoot });
-  const http = createHttpServer({ app, health: runtime.health, logger, albIdleTimeoutS: config.ALB_IDLE_TIMEOUT_S });
+  const http = createHttpServer({ app, health: runtime.health, logger, albIdleTimeoutS: config.ALB_IDLE_TIMEOUT_S, limits: config });
   let address;
   try {
     address = await http.listen(config.PORT, config.HOST);
@@ -57,7 +62,7 @@ export async function runServerProcess(options: ServerProcessOptions): Promise<v
     process.exit(1);
   }
   const url = `http://${displayHost(address.address, address.family)}:${address.port}`;
-  logger.info({ address: url, engine: runtime.db.engine, evidence: runtime.store.kind }, 'listening');
+  logger.info({ address: url, bound: address.address, engine: runtime.db.engine, evidence: runtime.store.kind }, 'listening');
   // For a person at a terminal, beside the JSON log.
   process.stderr.write(`listening on ${url}\n`);
   installExitPolicy({ http, runtime, logger, shutdownMs: config.SHUTDOWN_TIMEOUT_MS });

@@ -6,6 +6,7 @@
 import type { ALBEvent, ALBResult } from 'aws-lambda';
 import type { OperationContext } from '../operation/context';
 import type { Deps, Runtime } from '../operation/deps';
+import { Metrics } from '../metrics';
 import { operation, type BoundOperation, type Operation, type OperationSpec } from '../operation/operation';
 import { compilePath, type PathPattern } from '../operation/path-pattern';
 import { HttpProblem, nothingAt } from '../problems';
@@ -66,7 +67,12 @@ export interface AppOptions {
 
 /** Binds every operation to the dependencies and builds the router over them: the app, without a socket. */
 export function createApp(options: AppOptions): Router {
-  const deps: Deps = { ...options.deps, specs: options.specs ?? options.operations.map((o) => o.spec) };
+  const deps: Deps = {
+    ...options.deps,
+    specs: options.specs ?? options.operations.map((o) => o.spec),
+    // One registry per app, unless the caller brings one.
+    metrics: options.deps.metrics ?? new Metrics(options.deps),
+  };
   const table: { pattern: PathPattern; byMethod: Map<string, BoundOperation>; otherMethod?: BoundOperation }[] = [];
   for (const op of options.operations) {
     let entry = table.find((t) => t.pattern.pattern === op.spec.path);

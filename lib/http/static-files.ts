@@ -1,10 +1,14 @@
 // Static files of the web page, served by an operation of their own so they
 // get a request id and an access line like every other answer. Hashed asset
 // names are cached for a year, index.html never; the page gets a strict
-// Content-Security-Policy.
+// Content-Security-Policy. Source maps are never served (the build keeps the
+// page's out of the served tree).
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from '../log';
+import type { Deps } from '../operation/deps';
 import { operation, type Operation } from '../operation/operation';
 import { streamed } from '../operation/results';
 import { z } from 'zod';
@@ -21,25 +25,37 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
   '.txt': 'text/plain; charset=utf-8',
   '.woff2': 'font/woff2',
-  '.map': 'application/json; charset=utf-8',
 };
 
-export const PAGE_SECURITY_HEADERS = {
-  'content-security-policy': [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data: blob:",
-    "connect-src 'self' https:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join('; '),
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-};
+/**
+ * The page's headers. It talks to its own origin only, and to the evidence
+ * bucket's origin when evidence is in S3: direct uploads PUT there, and a
+ * presigned download redirects there.
+ */
+export function pageSecurityHeaders(bucketOrigin?: string): Record<string, string> {
+  return {
+    'content-security-policy': [
+      "default-src 'self'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "img-src 'self' data: blob:",
+      bucketOrigin ? `connect-src 'self' ${bucketOrigin}` : "connect-src 'self'",
+      "object-src 'none'",
+      "base-uri 'none'",
+      "form-action 'self'",
+      "frame-ancestors 'none'",
+    ].join('; '),
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+  };
+}
+
+/** The page's headers with the local store (or before the bucket's origin is known). */
+export const PAGE_SECURITY_HEADERS = pageSecurityHeaders();
+
+/** How long to wait before asking again for a bucket origin that could not be had. */
+const ORIGIN_RETRY_MS = 60_000;
 
 /** Whatever query a request that no API route takes carries, the answer is the same. */
 export const ANY_QUERY = z.record(z.string(), z.string());
@@ -64,6 +80,8 @@ export function resolveStaticPath(root: string, rawPath: string): string | undef
   if (path.endsWith('/')) path += 'index.html';
   const relative = normalize(path).replace(/^[/\\]+/, '');
   if (relative.split(sep).some((part) => part === '..' || part.startsWith('.'))) return undefined;
+  // A source map shows the page's whole source: for debugging, not for the public.
+  if (relative.toLowerCase().endsWith('.map')) return undefined;
   const file = join(root, relative);
   return file.startsWith(root.endsWith(sep) ? root : root + sep) ? file : undefined;
 }
@@ -80,13 +98,34 @@ export function staticFiles(root: string): Operation {
     alternatives: [{ status: 304, description: 'Not modified' }],
     problems: ['not-found'],
   } as const;
-  return operation(spec, async ({ event, headers: request }) => {
+  // Found once per app: the origin the store's presigned URLs point at (the same for uploads and downloads).
+  let known: Record<string, string> | undefined;
+  let retryAt = 0;
+  const securityHeaders = async ({
+    config,
+    store,
+    log,
+  }: Pick<Deps, 'config' | 'store'> & { log: Logger }): Promise<Record<string, string>> => {
+    if (known) return known;
+    if (!config.EVIDENCE_BUCKET || !store.presigner) return (known = PAGE_SECURITY_HEADERS);
+    if (performance.now() < retryAt) return PAGE_SECURITY_HEADERS;
+    try {
+      const probe = await store.presigner.download(store.newKey(), { contentDisposition: 'attachment', contentType: 'text/plain' }, 60);
+      return (known = pageSecurityHeaders(new URL(probe.url).origin));
+    } catch (err) {
+      retryAt = performance.now() + ORIGIN_RETRY_MS;
+      log.warn({ err }, "cannot sign for the evidence bucket; the page's connect-src is 'self' only for now");
+      return PAGE_SECURITY_HEADERS;
+    }
+  };
+  return operation(spec, async (args) => {
+    const { event, headers: request } = args;
     const file = resolveStaticPath(root, event.path);
     const info = file === undefined ? undefined : await stat(file).catch(() => undefined);
     if (!file || !info?.isFile()) throw new HttpProblem('not-found', nothingAt(event.path));
     const etag = `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
     const headers: Record<string, string> = {
-      ...PAGE_SECURITY_HEADERS,
+      ...(await securityHeaders(args)),
       'content-type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
       'cache-control': cacheControl(file),
       etag,

@@ -76,6 +76,8 @@ export interface OperationArgs<S extends OperationSpec> {
   health: Deps['health'];
   /** Every operation of the app this one runs in (the OpenAPI document lists them). */
   specs: Deps['specs'];
+  /** The app's metrics (GET /metrics). */
+  metrics: Deps['metrics'];
 }
 
 /** An operation bound to its dependencies: what a router, the HTTP server or a Lambda invokes. */
@@ -94,10 +96,10 @@ export function operation<S extends OperationSpec>(spec: S, core: (args: Operati
     bind(deps) {
       const run = (event: ALBEvent, context: OperationContext) => core(new Arguments(event, context, deps) as unknown as OperationArgs<S>);
       const handler = middy<ALBEvent, ALBResult, unknown, OperationContext>(run)
-        .use(requestContext({ route: spec.path, logger: deps.logger }))
+        .use(requestContext({ route: spec.path, logger: deps.logger, metrics: deps.metrics }))
         .use(bufferedStreams())
         .use(problems());
-      if (spec.minRole) handler.use(identity({ minRole: spec.minRole }));
+      if (spec.minRole) handler.use(identity({ minRole: spec.minRole, auth: deps.auth }));
       if (spec.body) handler.use(jsonBody({ maxBytes: deps.config.MAX_JSON_BODY_BYTES }));
       if (spec.streamBody) handler.use(streamedBody());
       handler.use(validate({ ...spec, pattern }));
@@ -125,6 +127,7 @@ class Arguments {
   readonly config: Deps['config'];
   readonly health: Deps['health'];
   readonly specs: Deps['specs'];
+  readonly metrics: Deps['metrics'];
 
   constructor(
     readonly event: ALBEvent,
@@ -144,6 +147,7 @@ class Arguments {
     this.config = deps.config;
     this.health = deps.health;
     this.specs = deps.specs;
+    this.metrics = deps.metrics;
   }
 
   /** Made on first use: most requests log nothing but their access line. */
@@ -160,7 +164,7 @@ class Arguments {
  */
 export function commonProblems(spec: OperationSpec): ProblemSlug[] {
   const slugs: ProblemSlug[] = ['validation', 'internal', 'unavailable'];
-  if (spec.minRole) slugs.push('unauthenticated', 'forbidden');
+  if (spec.minRole) slugs.push('unauthenticated', 'forbidden', 'identity-unavailable');
   if (spec.params) slugs.push('not-found');
   if (spec.body) slugs.push('malformed-json', 'too-large', 'unsupported-media-type');
   return slugs;

@@ -1,10 +1,11 @@
-// The one place that decides a request's id and writes its access line, for
-// every answer the service gives: operations, and the built-in answers of
-// lib/http (unrouted paths, static files), which are operations too.
+// The one place that decides a request's id, writes its access line and records
+// it in the app's metrics, for every answer the service gives: operations, and the
+// built-in answers of lib/http (unrouted paths, static files), which are operations too.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ALBEvent } from 'aws-lambda';
 import { writeAccessLine, type Logger } from '../log';
+import type { Metrics } from '../metrics';
 import type { OperationRequest } from './context';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:@=+/-]{1,128}$/;
@@ -39,7 +40,12 @@ export function lowerCaseHeaders(event: ALBEvent): void {
   }
 }
 
-export function requestContext(options: { route: string; logger: Logger }) {
+/** Routes whose successful answers are logged at debug: the load balancer's health checks. */
+const QUIET_ROUTES: ReadonlySet<string> = new Set(['/health']);
+
+export function requestContext(options: { route: string; logger: Logger; metrics?: Metrics }) {
+  const recorder = options.metrics?.route(options.route);
+  const quiet = QUIET_ROUTES.has(options.route);
   const begin = (request: OperationRequest) => {
     const { context, event } = request;
     lowerCaseHeaders(event);
@@ -59,16 +65,28 @@ export function requestContext(options: { route: string; logger: Logger }) {
   const finish = (request: OperationRequest) => {
     const { response, context, event } = request;
     if (!response) return;
-    (response.headers ??= {})['x-request-id'] = context.requestId;
-    writeAccessLine(options.logger, {
-      request_id: context.requestId,
-      route: options.route,
-      user: context.caller?.user,
-      role: context.caller?.role,
-      method: event.httpMethod,
-      status: response.statusCode,
-      duration_ms: Math.round((performance.now() - context.startedAt) * 100) / 100,
-    });
+    const headers = (response.headers ??= {});
+    headers['x-request-id'] = context.requestId;
+    // Every answer, problems and the built-in 404/405 included: a browser never guesses a type.
+    headers['x-content-type-options'] ??= 'nosniff';
+    const ms = performance.now() - context.startedAt;
+    const status = response.statusCode;
+    recorder?.record(event.httpMethod, status, ms / 1000);
+    writeAccessLine(
+      options.logger,
+      {
+        request_id: context.requestId,
+        route: options.route,
+        user: context.caller?.user,
+        role: context.caller?.role,
+        identified_by: context.caller?.via,
+        method: event.httpMethod,
+        status,
+        duration_ms: Math.round(ms * 100) / 100,
+      },
+      // A failing health check stays at info: it is why a task was replaced.
+      quiet && status < 400 ? 'debug' : 'info',
+    );
   };
   return { before: begin, after: finish, onError: finish };
 }

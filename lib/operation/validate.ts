@@ -18,6 +18,8 @@ type Where = 'path' | 'query' | 'header' | 'body';
 
 export function validate(options: InputSchemas & { pattern: PathPattern }) {
   const query = options.query ?? z.strictObject({});
+  // A record takes any key, any number of times (the answers of lib/http that ignore the query).
+  const anyQuery = options.query instanceof z.ZodRecord;
   const before = (request: OperationRequest) => {
     const { event, context } = request;
     const pathErrors: FieldError[] = [];
@@ -28,7 +30,9 @@ export function validate(options: InputSchemas & { pattern: PathPattern }) {
     // A path naming no possible resource identifies nothing: 404, not 400.
     if (pathErrors.length > 0) throw new HttpProblem('not-found', nothingAt(event.path));
     const errors: FieldError[] = [];
-    const rawQuery = decodeQuery(event.queryStringParameters ?? lastValues(event.multiValueQueryStringParameters), errors);
+    const multi = event.multiValueQueryStringParameters;
+    const rawQuery = decodeQuery(event.queryStringParameters ?? lastValues(multi), anyQuery ? undefined : errors);
+    if (multi && !anyQuery) refuseRepeats(multi, errors);
     // Most requests carry no query, and an operation without one takes none: nothing to parse.
     const parsedQuery = options.query === undefined && isEmpty(rawQuery) ? rawQuery : parsePart(query, rawQuery, 'query', errors);
     const headers = options.headers ? parsePart(options.headers, event.headers ?? {}, 'header', errors) : {};
@@ -45,8 +49,14 @@ export function validate(options: InputSchemas & { pattern: PathPattern }) {
 function lastValues(multi: Record<string, string[] | undefined> | undefined): Record<string, string> | undefined {
   if (!multi) return undefined;
   const out: Record<string, string> = {};
-  for (const [key, values] of Object.entries(multi)) if (values?.length) out[key] = values[values.length - 1]!;
+  for (const [key, values] of Object.entries(multi)) if (values?.length) setOwn(out, key, values[values.length - 1]!);
   return out;
+}
+
+/** `out[key] = value`, except that `__proto__` becomes an own key instead of changing the prototype. */
+export function setOwn<T>(out: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }
 
 function isEmpty(value: object): boolean {
@@ -85,18 +95,46 @@ function issueMessage(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
-/** ALB hands query values over still percent-encoded, as sent: decode here. */
-function decodeQuery(raw: Record<string, string | undefined> | undefined, errors: FieldError[]): Record<string, string> {
+/**
+ * ALB hands query values over still percent-encoded, as sent: decode here.
+ * Every key is kept as an own property, `__proto__` included, so that the
+ * schema sees it (and refuses it); two spellings of one key (`limit`,
+ * `%6Cimit`) are a repeated key. Without `errors`, what cannot be decoded is
+ * dropped and a repeat is not a fault (a query nobody reads).
+ */
+function decodeQuery(raw: Record<string, string | undefined> | undefined, errors: FieldError[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (!raw) return out;
-  for (const [key, value] of Object.entries(raw)) {
+  for (const key of Object.keys(raw)) {
+    let name: string;
+    let value: string;
     try {
-      out[decodeComponent(key)] = decodeComponent(value ?? '');
+      name = decodeComponent(key);
+      value = decodeComponent(raw[key] ?? '');
     } catch {
-      errors.push({ path: key, message: 'is not correctly percent-encoded' });
+      errors?.push({ path: key, message: 'is not correctly percent-encoded' });
+      continue;
     }
+    if (Object.hasOwn(out, name)) errors?.push({ path: name, message: REPEATED });
+    else setOwn(out, name, value);
   }
   return out;
+}
+
+const REPEATED = 'is given more than once (no query parameter takes several values)';
+
+/** A key sent twice is ambiguous: refused rather than one value picked (the container and ALB multi-value mode show it). */
+function refuseRepeats(multi: Record<string, string[] | undefined>, errors: FieldError[]): void {
+  for (const key of Object.keys(multi)) {
+    if ((multi[key]?.length ?? 0) < 2) continue;
+    let name = key;
+    try {
+      name = decodeComponent(key);
+    } catch {
+      // Reported by decodeQuery.
+    }
+    if (!errors.some((e) => e.path === name && e.message === REPEATED)) errors.push({ path: name, message: REPEATED });
+  }
 }
 
 function decodeComponent(value: string): string {

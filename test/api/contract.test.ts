@@ -589,12 +589,14 @@ describe.each(ENGINES)('Actions API contract on %s', (engine) => {
     it.each(['viewer', 'member', 'lead', 'admin'] as const)('tells a %s who the identity headers say they are', async (role) => {
       const res = await app.call('GET', '/api/v1/me', { as: as[role] });
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ user: as[role].user, role });
+      expect(res.body).toEqual({ user: as[role].user, role, identified_by: 'headers' });
       expect(res.headers.get('cache-control')).toBe('no-store');
     });
 
-    it('answers 401 without identity headers (how the page learns no proxy sets them)', async () => {
-      expectProblem(await app.call('GET', '/api/v1/me', { as: null }), 401);
+    it('answers 401 without identity headers, offering them (how the page learns no proxy sets them)', async () => {
+      const res = await app.call('GET', '/api/v1/me', { as: null });
+      expectProblem(res, 401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="infra-action-tracker", X-User realm="infra-action-tracker"');
     });
   });
 

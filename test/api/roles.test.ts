@@ -1,26 +1,63 @@
-// The role × route matrix of the contract: every route (evidence aside) ×
-// every kind of caller, with the expected answer derived from the contract's
-// tables written out below — not from lib/domain.
+// The role × route matrix of the contract: every route × every kind of
+// caller × every identity mode (trusted headers, headers vouched for by the
+// proxy secret, the ALB's signed OIDC token, API tokens), with the expected
+// answer derived from the contract's tables written out below — not from
+// lib/domain. A refused request must change nothing stored.
+import { randomUUID, type KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { as, createAction, createActionIn, ENGINES, expectProblem, startApp, storedState, type TestApp } from '../support/app';
+import { modeApp, type ModeApp } from '../support/modes';
+import { albToken, oidcConfig, SIGNER_ARN, startKeyServer, type KeyServer } from '../support/oidc';
 
 // ------------------------------------------------- the contract, written out
 
 type Role = 'viewer' | 'member' | 'lead' | 'admin';
 const LADDER: Role[] = ['viewer', 'member', 'lead', 'admin'];
 
-/** One request of the contract's endpoint table; `who` is the lowest role that may make it, or anyone. */
+interface Prepared {
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * One request of the contract's endpoint table (and of the extensions: deletions, /me, direct
+ * uploads, API tokens, /metrics); `who` is the lowest role that may make it, or anyone.
+ */
 interface RouteCase {
   name: string;
   method: string;
   path: string;
   who: Role | 'anyone';
+  /** What a caller who may make the request gets (for a few, the problem that comes after the role check). */
   success: number;
-  /** Builds the request against fresh data. */
-  prepare(app: TestApp): Promise<{ path: string; body?: unknown }>;
+  /** Decided in issue 13: API tokens do not manage tokens, whatever their role. */
+  peopleOnly?: true;
+  /** Builds the request against fresh data, made through the trusted-headers app. */
+  prepare(app: TestApp): Promise<Prepared>;
 }
 
 const fresh = async (app: TestApp, status = 'open') => (await createActionIn(app, status)).id;
+
+async function freshEvidence(app: TestApp): Promise<number> {
+  const id = await fresh(app);
+  const res = await app.call('POST', `/api/v1/actions/${id}/evidence?filename=matrix.log`, {
+    as: as.member,
+    body: 'a line of evidence\n',
+    headers: { 'content-type': 'text/plain' },
+  });
+  if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${res.text}`);
+  return res.body.items[0].id;
+}
+
+let tokenNames = 0;
+const tokenName = () => `matrix-${++tokenNames}`;
+
+async function freshToken(app: TestApp): Promise<number> {
+  const res = await app.call('POST', '/api/v1/tokens', { as: as.admin, body: { name: tokenName(), role: 'viewer' } });
+  if (res.status !== 201) throw new Error(`token failed: ${res.status} ${res.text}`);
+  return res.body.id;
+}
 
 const ROUTES: RouteCase[] = [
   { name: 'health', method: 'GET', path: '/health', who: 'anyone', success: 200, prepare: async () => ({ path: '/health' }) },
@@ -32,6 +69,8 @@ const ROUTES: RouteCase[] = [
     success: 200,
     prepare: async () => ({ path: '/api/v1/openapi.json' }),
   },
+  // Public unless METRICS_TOKEN is set (the ALB keeps it off the internet); API tokens are not its credential.
+  { name: 'metrics', method: 'GET', path: '/metrics', who: 'anyone', success: 200, prepare: async () => ({ path: '/metrics' }) },
   {
     name: 'list actions',
     method: 'GET',
@@ -135,6 +174,63 @@ const ROUTES: RouteCase[] = [
     prepare: async (app) => ({ path: `/api/v1/actions/${await fresh(app)}/history` }),
   },
   {
+    name: 'upload evidence',
+    method: 'POST',
+    path: '/api/v1/actions/{id}/evidence',
+    who: 'member',
+    success: 201,
+    prepare: async (app) => ({
+      path: `/api/v1/actions/${await fresh(app)}/evidence?filename=proof.log`,
+      body: 'proof\n',
+      headers: { 'content-type': 'text/plain' },
+    }),
+  },
+  {
+    name: 'list evidence',
+    method: 'GET',
+    path: '/api/v1/actions/{id}/evidence',
+    who: 'viewer',
+    success: 200,
+    prepare: async (app) => ({ path: `/api/v1/actions/${await fresh(app)}/evidence` }),
+  },
+  {
+    // With the local-disk store a direct upload is refused once the role allows it: 422.
+    name: 'ask for a direct upload',
+    method: 'POST',
+    path: '/api/v1/actions/{id}/evidence/uploads',
+    who: 'member',
+    success: 422,
+    prepare: async (app) => ({
+      path: `/api/v1/actions/${await fresh(app)}/evidence/uploads`,
+      body: { filename: 'plan.json', size_bytes: 10 },
+    }),
+  },
+  {
+    // An upload nobody asked for: 404 once the role allows looking.
+    name: 'complete a direct upload',
+    method: 'POST',
+    path: '/api/v1/actions/{id}/evidence/uploads/{uploadId}/complete',
+    who: 'member',
+    success: 404,
+    prepare: async (app) => ({ path: `/api/v1/actions/${await fresh(app)}/evidence/uploads/${randomUUID()}/complete` }),
+  },
+  {
+    name: 'download evidence',
+    method: 'GET',
+    path: '/api/v1/evidence/{id}/content',
+    who: 'viewer',
+    success: 200,
+    prepare: async (app) => ({ path: `/api/v1/evidence/${await freshEvidence(app)}/content` }),
+  },
+  {
+    name: 'delete evidence',
+    method: 'DELETE',
+    path: '/api/v1/evidence/{id}',
+    who: 'admin',
+    success: 204,
+    prepare: async (app) => ({ path: `/api/v1/evidence/${await freshEvidence(app)}` }),
+  },
+  {
     name: 'list deletions',
     method: 'GET',
     path: '/api/v1/deletions',
@@ -142,33 +238,140 @@ const ROUTES: RouteCase[] = [
     success: 200,
     prepare: async () => ({ path: '/api/v1/deletions' }),
   },
+  { name: 'who am I', method: 'GET', path: '/api/v1/me', who: 'viewer', success: 200, prepare: async () => ({ path: '/api/v1/me' }) },
+  {
+    name: 'make an API token',
+    method: 'POST',
+    path: '/api/v1/tokens',
+    who: 'admin',
+    peopleOnly: true,
+    success: 201,
+    prepare: async () => ({ path: '/api/v1/tokens', body: { name: tokenName(), role: 'viewer' } }),
+  },
+  {
+    name: 'list API tokens',
+    method: 'GET',
+    path: '/api/v1/tokens',
+    who: 'admin',
+    peopleOnly: true,
+    success: 200,
+    prepare: async () => ({ path: '/api/v1/tokens' }),
+  },
+  {
+    name: 'revoke an API token',
+    method: 'DELETE',
+    path: '/api/v1/tokens/{id}',
+    who: 'admin',
+    peopleOnly: true,
+    success: 204,
+    prepare: async (app) => ({ path: `/api/v1/tokens/${await freshToken(app)}` }),
+  },
 ];
 
-/** The identity headers a caller sends, and the role they prove (none when missing or malformed). */
-interface CallerCase {
-  name: string;
-  headers: Record<string, string>;
-  role?: Role;
+// ------------------------------------------------- callers, in every identity mode
+
+type ModeName = 'trusted headers' | 'proxy secret' | 'alb-oidc' | 'API tokens';
+
+const SECRET = 'matrix-proxy-secret-0123456789abcdef';
+
+/** What each mode's callers need that exists only once the apps run: keys and token secrets. */
+interface Credentials {
+  key: KeyObject;
+  /** A key the key server does not serve under kid-1. */
+  stranger: KeyObject;
+  tokens: Record<Role | 'revoked' | 'expired', string>;
 }
 
-const CALLERS: CallerCase[] = [
-  { name: 'no identity headers', headers: {} },
-  { name: 'X-User without X-Role', headers: { 'x-user': 'mia' } },
-  { name: 'X-Role without X-User', headers: { 'x-role': 'admin' } },
-  { name: 'X-User "bad user!"', headers: { 'x-user': 'bad user!', 'x-role': 'admin' } },
-  { name: 'X-User of 65 characters', headers: { 'x-user': 'a'.repeat(65), 'x-role': 'admin' } },
-  { name: 'an empty X-User', headers: { 'x-user': '', 'x-role': 'admin' } },
-  { name: 'X-User with a slash', headers: { 'x-user': 'mia/admin', 'x-role': 'admin' } },
-  { name: 'the unknown role "superuser"', headers: { 'x-user': 'mia', 'x-role': 'superuser' } },
-  { name: 'the role "Admin" in another case', headers: { 'x-user': 'mia', 'x-role': 'Admin' } },
-  { name: 'an empty X-Role', headers: { 'x-user': 'mia', 'x-role': '' } },
-  ...LADDER.map((role) => ({ name: role, headers: { 'x-user': `${role}.user`, 'x-role': role }, role })),
-];
+/** The headers a caller sends, and the role they prove (none when missing, malformed or refused). */
+interface CallerCase {
+  name: string;
+  mode: ModeName;
+  headers(c: Credentials): Record<string, string>;
+  role?: Role;
+  /** Identified by an API token (which may not manage tokens). */
+  token?: true;
+}
+
+const fixed = (headers: Record<string, string>) => () => headers;
+const inMode = (mode: ModeName, callers: Omit<CallerCase, 'mode'>[]): CallerCase[] => callers.map((c) => ({ ...c, mode }));
+
+const HEADER_CALLERS = inMode('trusted headers', [
+  { name: 'no identity headers', headers: fixed({}) },
+  { name: 'X-User without X-Role', headers: fixed({ 'x-user': 'mia' }) },
+  { name: 'X-Role without X-User', headers: fixed({ 'x-role': 'admin' }) },
+  { name: 'X-User "bad user!"', headers: fixed({ 'x-user': 'bad user!', 'x-role': 'admin' }) },
+  { name: 'X-User of 65 characters', headers: fixed({ 'x-user': 'a'.repeat(65), 'x-role': 'admin' }) },
+  { name: 'an empty X-User', headers: fixed({ 'x-user': '', 'x-role': 'admin' }) },
+  { name: 'X-User with a slash', headers: fixed({ 'x-user': 'mia/admin', 'x-role': 'admin' }) },
+  { name: 'the unknown role "superuser"', headers: fixed({ 'x-user': 'mia', 'x-role': 'superuser' }) },
+  { name: 'the role "Admin" in another case', headers: fixed({ 'x-user': 'mia', 'x-role': 'Admin' }) },
+  { name: 'an empty X-Role', headers: fixed({ 'x-user': 'mia', 'x-role': '' }) },
+  ...LADDER.map((role) => ({ name: role, headers: fixed({ 'x-user': `${role}.user`, 'x-role': role }), role })),
+]);
+
+const PROXY_CALLERS = inMode('proxy secret', [
+  { name: 'no identity headers', headers: fixed({}) },
+  { name: 'admin headers without the secret', headers: fixed({ 'x-user': 'ada', 'x-role': 'admin' }) },
+  { name: 'admin headers with a wrong secret', headers: fixed({ 'x-user': 'ada', 'x-role': 'admin', 'x-proxy-secret': `${SECRET}x` }) },
+  { name: 'the secret without X-User', headers: fixed({ 'x-role': 'admin', 'x-proxy-secret': SECRET }) },
+  ...LADDER.map((role) => ({
+    name: `${role} with the secret`,
+    headers: fixed({ 'x-user': `${role}.user`, 'x-role': role, 'x-proxy-secret': SECRET }),
+    role,
+  })),
+]);
+
+/** The groups that give each role through ROLE_MAP (sre-admins=admin, sre-leads=lead, sre=member); none maps to the default, viewer. */
+const GROUPS: Record<Role, string[]> = { viewer: ['finance'], member: ['sre'], lead: ['sre-leads', 'sre'], admin: ['sre-admins'] };
+const signedIn = (c: Credentials, claims: Record<string, unknown>, options: { exp?: number; signer?: string } = {}) => ({
+  'x-amzn-oidc-data': albToken({ key: c.key, kid: 'kid-1', claims, ...options }),
+});
+
+const OIDC_CALLERS = inMode('alb-oidc', [
+  { name: 'no sign-in token', headers: fixed({}) },
+  { name: 'admin headers and no token (ignored)', headers: fixed({ 'x-user': 'ada', 'x-role': 'admin' }) },
+  { name: 'an expired admin token', headers: (c) => signedIn(c, { groups: GROUPS.admin }, { exp: Math.floor(Date.now() / 1000) - 3600 }) },
+  {
+    name: 'an admin token of another load balancer',
+    headers: (c) => signedIn(c, { groups: GROUPS.admin }, { signer: SIGNER_ARN.replace('iat-prod', 'other') }),
+  },
+  {
+    name: 'an admin token signed with another key',
+    headers: (c) => ({ 'x-amzn-oidc-data': albToken({ key: c.stranger, kid: 'kid-1', claims: { groups: GROUPS.admin } }) }),
+  },
+  ...LADDER.map((role) => ({
+    name: `${role} by groups ${GROUPS[role].join(',')}`,
+    // Headers claiming less than the token are ignored in this mode.
+    headers: (c: Credentials) => ({ ...signedIn(c, { email: `${role}@example.com`, groups: GROUPS[role] }), 'x-role': 'viewer' }),
+    role,
+  })),
+]);
+
+const TOKEN_CALLERS = inMode('API tokens', [
+  { name: 'a revoked admin token', headers: (c) => ({ authorization: `Bearer ${c.tokens.revoked}` }) },
+  { name: 'an expired admin token', headers: (c) => ({ authorization: `Bearer ${c.tokens.expired}` }) },
+  { name: 'an unknown token', headers: fixed({ authorization: `Bearer iat_${'A'.repeat(43)}` }) },
+  {
+    name: 'a token beside a valid sign-in',
+    headers: (c) => ({ authorization: 'Bearer not-a-token', ...signedIn(c, { groups: GROUPS.admin }) }),
+  },
+  ...LADDER.map((role) => ({
+    name: `${role === 'admin' ? 'an' : 'a'} ${role} token`,
+    // The token decides alone: the sign-in beside it is not read.
+    headers: (c: Credentials) => ({ authorization: `Bearer ${c.tokens[role]}`, ...signedIn(c, { groups: GROUPS.viewer }) }),
+    role,
+    token: true as const,
+  })),
+]);
+
+const CALLERS: CallerCase[] = [...HEADER_CALLERS, ...PROXY_CALLERS, ...OIDC_CALLERS, ...TOKEN_CALLERS];
 
 function expectedStatus(route: RouteCase, caller: CallerCase): number {
   if (route.who === 'anyone') return route.success;
   if (!caller.role) return 401;
-  return LADDER.indexOf(caller.role) >= LADDER.indexOf(route.who) ? route.success : 403;
+  if (LADDER.indexOf(caller.role) < LADDER.indexOf(route.who)) return 403;
+  if (route.peopleOnly && caller.token) return 403;
+  return route.success;
 }
 
 const MATRIX = ROUTES.flatMap((route) =>
@@ -177,18 +380,58 @@ const MATRIX = ROUTES.flatMap((route) =>
 
 describe.each(ENGINES)('roles on %s', (engine) => {
   let app: TestApp;
+  let proxy: ModeApp;
+  let oidc: ModeApp;
+  let keyServer: KeyServer;
+  let credentials: Credentials;
   beforeAll(async () => {
     app = await startApp(engine);
+    keyServer = await startKeyServer();
+    const key = keyServer.addKey('kid-1');
+    const stranger = keyServer.addKey('kid-2');
+    proxy = await modeApp(app, { TRUSTED_PROXY_SECRET: SECRET });
+    // As deployed: the ALB signs browsers in, and token traffic reaches the same tasks.
+    oidc = await modeApp(app, oidcConfig(keyServer));
+    const token = async (name: string, role: Role) => {
+      const res = await app.call('POST', '/api/v1/tokens', { as: as.admin, body: { name, role } });
+      if (res.status !== 201) throw new Error(`token failed: ${res.status} ${res.text}`);
+      return res.body as { id: number; token: string };
+    };
+    const made = {
+      viewer: await token('matrix-viewer', 'viewer'),
+      member: await token('matrix-member', 'member'),
+      lead: await token('matrix-lead', 'lead'),
+      admin: await token('matrix-admin', 'admin'),
+      revoked: await token('matrix-revoked', 'admin'),
+      expired: await token('matrix-expired', 'admin'),
+    };
+    await app.call('DELETE', `/api/v1/tokens/${made.revoked.id}`, { as: as.admin });
+    await app.db.query(`UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE id = $1`, [made.expired.id]);
+    credentials = {
+      key,
+      stranger,
+      tokens: Object.fromEntries(Object.entries(made).map(([k, v]) => [k, v.token])) as Credentials['tokens'],
+    };
   });
   afterAll(async () => {
+    await proxy?.close();
+    await oidc?.close();
     await app?.close();
+    await keyServer?.close();
   });
 
+  const appOf = (mode: ModeName) => ({ 'trusted headers': app, 'proxy secret': proxy, 'alb-oidc': oidc, 'API tokens': oidc })[mode];
+
   describe('role × route matrix', () => {
-    it.each(MATRIX)('$label as $caller.name → $expected', async ({ route, caller, expected }) => {
+    it.each(MATRIX)('$label as $caller.name ($caller.mode) → $expected', async ({ route, caller, expected }) => {
       const request = await route.prepare(app);
       const before = await storedState(app);
-      const res = await app.call(route.method, request.path, { as: null, headers: caller.headers, body: request.body });
+      const headers = { ...request.headers, ...caller.headers(credentials) };
+      const target = appOf(caller.mode);
+      const res =
+        target === app
+          ? await app.call(route.method, request.path, { as: null, headers, body: request.body })
+          : await (target as ModeApp).call(route.method, request.path, { headers, body: request.body });
       if (expected >= 400) {
         expectProblem(res, expected);
         // A refused request changes nothing.

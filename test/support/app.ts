@@ -10,6 +10,7 @@ import { OPERATIONS } from '../../app/routes';
 import { loadConfig, type Config } from '../../lib/config';
 import { openPglite, openPostgres, type Database } from '../../lib/db/database';
 import { migrate } from '../../lib/db/migrate';
+import { Authenticator } from '../../lib/auth/authenticator';
 import { Health } from '../../lib/health';
 import { createApp, type Router } from '../../lib/http/router';
 import { createHttpServer, type HttpServer } from '../../lib/http/server';
@@ -128,6 +129,8 @@ export interface StartOptions {
   store?: EvidenceStore;
   config?: Partial<Config>;
   logger?: Logger;
+  /** The fetch the authenticator uses for the ALB's keys (alb-oidc tests). */
+  fetch?: typeof fetch;
 }
 
 export async function startApp(engine: Engine, options: StartOptions = {}): Promise<TestApp> {
@@ -140,7 +143,7 @@ export async function startApp(engine: Engine, options: StartOptions = {}): Prom
   const health = new Health();
   const router = createApp({
     operations: OPERATIONS,
-    deps: { db: fresh.db, store, config, logger, health },
+    deps: { db: fresh.db, store, config, logger, health, auth: new Authenticator({ config, db: fresh.db, logger, fetch: options.fetch }) },
     webRoot: join(process.cwd(), 'web'),
   });
   const http = createHttpServer({ app: router, health, logger, albIdleTimeoutS: 60 });
@@ -238,9 +241,12 @@ export function expectProblem(res: Reply, status: number) {
 export async function storedState(app: TestApp) {
   const digest = (table: string) =>
     `(SELECT count(*)::int AS n, md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) AS md5 FROM ${table} t)`;
-  const { rows } = await app.db.query<{ actions: unknown; events: unknown; evidence: unknown; deletions: unknown }>(
-    `SELECT row_to_json(a)::text AS actions, row_to_json(e)::text AS events, row_to_json(v)::text AS evidence, row_to_json(d)::text AS deletions
-     FROM ${digest('actions')} a, ${digest('action_events')} e, ${digest('evidence')} v, ${digest('action_deletions')} d`,
+  // A token's last use is recorded even when its request is refused (403): not part of the state.
+  const tokens = '(SELECT id, name, role, secret_sha256, created_by, creator_role, created_at, expires_at, revoked_at, revoked_by FROM api_tokens)';
+  const { rows } = await app.db.query<{ actions: unknown; events: unknown; evidence: unknown; deletions: unknown; tokens: unknown }>(
+    `SELECT row_to_json(a)::text AS actions, row_to_json(e)::text AS events, row_to_json(v)::text AS evidence, row_to_json(d)::text AS deletions,
+            row_to_json(k)::text AS tokens
+     FROM ${digest('actions')} a, ${digest('action_events')} e, ${digest('evidence')} v, ${digest('action_deletions')} d, ${digest(tokens)} k`,
   );
   return rows[0]!;
 }

@@ -4,6 +4,7 @@
 import { Writable } from 'node:stream';
 import type { ALBEvent } from 'aws-lambda';
 import type { Database } from '../../lib/db/database';
+import { Authenticator } from '../../lib/auth/authenticator';
 import { Health } from '../../lib/health';
 import { createLogger, type Logger } from '../../lib/log';
 import type { Deps } from '../../lib/operation/deps';
@@ -64,12 +65,16 @@ const untouchable = <T extends object>(what: string): T =>
 export function inProcessDeps(
   overrides: { config?: Partial<Config>; logger?: Logger; db?: Database; store?: EvidenceStore } = {},
 ): Omit<Deps, 'specs'> {
+  const db = overrides.db ?? untouchable<Database>('database');
+  const config = testConfig(overrides.config);
+  const logger = overrides.logger ?? capturingLogger().logger;
   return {
-    db: overrides.db ?? untouchable<Database>('database'),
+    db,
     store: overrides.store ?? untouchable<EvidenceStore>('evidence store'),
-    config: testConfig(overrides.config),
-    logger: overrides.logger ?? capturingLogger().logger,
+    config,
+    logger,
     health: new Health(),
+    auth: new Authenticator({ config, db, logger }),
   };
 }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, redactUrl, SETTINGS } from '../../lib/config';
+import { ConfigError, loadConfig, oidcKeyUrl, redactUrl, SETTINGS, unsafeListenReason } from '../../lib/config';
 import { buildBundle, startServerProcess, type Bundle } from '../support/build';
 
 function errorFor(env: Record<string, string>): ConfigError {
@@ -16,7 +16,7 @@ describe('loadConfig', () => {
   it('gives every setting its documented default on an empty environment', () => {
     expect(loadConfig({})).toEqual({
       PORT: 8080,
-      HOST: '0.0.0.0',
+      HOST: '127.0.0.1',
       DATABASE_URL: undefined,
       DATA_DIR: './data',
       DB_POOL_MAX: 10,
@@ -25,9 +25,15 @@ describe('loadConfig', () => {
       MIGRATE_ON_START: true,
       LOG_LEVEL: 'info',
       MAX_JSON_BODY_BYTES: 1_048_576,
+      LIST_PAGE_MAX_BYTES: 1_048_576,
       HEALTH_TIMEOUT_MS: 1500,
       ALB_IDLE_TIMEOUT_S: 60,
       SHUTDOWN_TIMEOUT_MS: 25_000,
+      HEADERS_TIMEOUT_MS: 5_000,
+      BODY_IDLE_TIMEOUT_MS: 10_000,
+      BODY_MIN_BYTES_PER_S: 1024,
+      MAX_CONNECTIONS: 1024,
+      MAX_CONCURRENT_UPLOADS: 16,
       WEB_ROOT: undefined,
       EVIDENCE_BUCKET: undefined,
       EVIDENCE_PREFIX: undefined,
@@ -37,6 +43,18 @@ describe('loadConfig', () => {
       EVIDENCE_PRESIGN_DOWNLOADS: false,
       EVIDENCE_PRESIGN_TTL_S: 60,
       EVIDENCE_UPLOAD_TTL_S: 3600,
+      AUTH_MODE: 'trusted-headers',
+      TRUSTED_PROXY_SECRET: undefined,
+      ALLOW_UNVERIFIED_HEADERS: false,
+      ALB_OIDC_SIGNER_ARN: undefined,
+      ALB_OIDC_KEY_URL: undefined,
+      ALB_OIDC_KEY_TIMEOUT_MS: 2000,
+      OIDC_USER_CLAIM: 'email',
+      OIDC_GROUPS_CLAIM: 'groups',
+      OIDC_ROLE_MAP: undefined,
+      OIDC_DEFAULT_ROLE: 'viewer',
+      METRICS_TOKEN: undefined,
+      METRICS_COUNTS_MAX_AGE_S: 300,
       AWS_REGION: undefined,
       AWS_ENDPOINT_URL_S3: undefined,
     });
@@ -212,5 +230,48 @@ describe('the bundled server with a bad configuration', () => {
     expect(stderr.split('\n').filter(Boolean)).toEqual([
       expect.stringMatching(/^configuration: DATABASE_URL .*mysql:\/\/admin:\*\*\*@db\.example\.com\/app/),
     ]);
+  });
+});
+
+describe('identity settings', () => {
+  it('needs the load balancer’s ARN and where its keys are for alb-oidc', () => {
+    expect(() => loadConfig({ AUTH_MODE: 'alb-oidc', AWS_REGION: 'eu-west-1' })).toThrow(/ALB_OIDC_SIGNER_ARN/);
+    const arn = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/x/1';
+    expect(() => loadConfig({ AUTH_MODE: 'alb-oidc', ALB_OIDC_SIGNER_ARN: arn })).toThrow(/AWS_REGION or ALB_OIDC_KEY_URL/);
+    expect(() => loadConfig({ AUTH_MODE: 'alb-oidc', ALB_OIDC_SIGNER_ARN: 'not-an-arn', AWS_REGION: 'eu-west-1' })).toThrow(
+      /ALB_OIDC_SIGNER_ARN/,
+    );
+    const cfg = loadConfig({ AUTH_MODE: 'alb-oidc', ALB_OIDC_SIGNER_ARN: arn, AWS_REGION: 'eu-west-1' });
+    expect(oidcKeyUrl(cfg)).toBe('https://public-keys.auth.elb.eu-west-1.amazonaws.com');
+    expect(oidcKeyUrl({ ...cfg, ALB_OIDC_KEY_URL: 'http://127.0.0.1:9/keys/' })).toBe('http://127.0.0.1:9/keys');
+  });
+
+  it.each(['sre-admins=admin,sre-leads=lead,sre=member', ' a = viewer ', 'x=admin'])('takes the role map %j', (map) => {
+    expect(loadConfig({ OIDC_ROLE_MAP: map }).OIDC_ROLE_MAP).toBe(map);
+  });
+
+  it.each(['sre=root', 'sre', 'sre=admin,', '=admin', 'a=admin;b=lead'])('refuses the role map %j', (map) => {
+    expect(() => loadConfig({ OIDC_ROLE_MAP: map })).toThrow(/OIDC_ROLE_MAP/);
+  });
+
+  it.each(['TRUSTED_PROXY_SECRET', 'METRICS_TOKEN'])('refuses a short %s without echoing it', (name) => {
+    const message = errorFor({ [name]: 'sh0rt-secret' }).message;
+    expect(message).toMatch(new RegExp(`${name} must be at least 16`));
+    expect(message).not.toContain('sh0rt');
+  });
+
+  it.each([
+    [{ HOST: '127.0.0.1' }, false],
+    [{ HOST: '127.1.2.3' }, false],
+    [{ HOST: '::1' }, false],
+    [{ HOST: 'localhost' }, false],
+    [{ HOST: '0.0.0.0' }, true],
+    [{ HOST: '::' }, true],
+    [{ HOST: '10.0.0.5' }, true],
+    [{ HOST: '0.0.0.0', TRUSTED_PROXY_SECRET: 'x'.repeat(16) }, false],
+    [{ HOST: '0.0.0.0', ALLOW_UNVERIFIED_HEADERS: 'true' }, false],
+    [{ HOST: '0.0.0.0', AUTH_MODE: 'alb-oidc', ALB_OIDC_SIGNER_ARN: 'arn:aws:elasticloadbalancing:x', AWS_REGION: 'eu-west-1' }, false],
+  ])('with %j refuses to listen: %s', (env, refused) => {
+    expect(unsafeListenReason(loadConfig(env)) !== undefined).toBe(refused);
   });
 });

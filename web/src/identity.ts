@@ -1,7 +1,7 @@
 // Who the page speaks as. Behind the proxy the headers are set for us and
 // GET /api/v1/me says who we are; without a proxy that probe answers 401, and
 // the page asks for a user name and role and sends them itself.
-import { api, ApiError, session, type Identity } from './api';
+import { ApiError, readProblem, session, type Identity } from './api';
 import { field, modal } from './dialogs';
 import { byId, fill, h } from './dom';
 import { ROLES, USER_NAME, type Role } from './lifecycle';
@@ -12,7 +12,7 @@ function stored(): Identity | null {
   try {
     const value = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? 'null') as Partial<Identity> | null;
     if (value && typeof value.user === 'string' && USER_NAME.test(value.user) && ROLES.includes(value.role as Role))
-      return { user: value.user, role: value.role as Role };
+      return { user: value.user, role: value.role as Role, identified_by: 'headers' };
   } catch {
     // storage disabled or garbage: ask again
   }
@@ -27,18 +27,42 @@ function remember(identity: Identity): void {
   }
 }
 
-/** Finds out whether the page must send identity headers itself. Throws when the API is unreachable. */
+/**
+ * Finds out whether the page must send identity headers itself. Only where the
+ * service takes X-User unverified (its 401 offers an `X-User` challenge) does the
+ * page pick an identity; behind a proxy, the ALB's sign-in or with a token,
+ * identity comes from there. Throws when the API is unreachable.
+ */
 export async function probeIdentity(): Promise<void> {
+  let response: Response;
   try {
-    const me = await api<Identity>('GET', '/api/v1/me', { anonymous: true });
-    session.mode = 'proxy';
-    session.identity = me && ROLES.includes(me.role) ? { user: me.user, role: me.role } : null;
-  } catch (error) {
-    if (!(error instanceof ApiError) || error.status !== 401) throw error;
+    response = await fetch('/api/v1/me', { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+  } catch {
+    throw new ApiError({ type: 'about:blank', title: 'Network error', status: 0 });
+  }
+  if (response.status === 401 && /(^|,)\s*X-User\b/i.test(response.headers.get('www-authenticate') ?? '')) {
     session.mode = 'local';
     session.identity = stored();
+    return;
   }
+  session.mode = 'proxy';
+  session.identity = null;
+  if (response.status === 401) return;
+  if (!response.ok) {
+    throw new ApiError(
+      await readProblem(response.status, response.statusText, response.headers.get('content-type'), () => response.text()),
+    );
+  }
+  const me = (await response.json()) as Identity;
+  session.identity = me && ROLES.includes(me.role) ? me : null;
 }
+
+const HOW: Record<Identity['identified_by'], string> = {
+  headers: '',
+  proxy: ' through the proxy',
+  oidc: ' through single sign-on',
+  token: ' with an API token',
+};
 
 /** Renders "Signed in as …" and the Change identity button. */
 export function renderIdentity(onChange: () => void): void {
@@ -46,7 +70,9 @@ export function renderIdentity(onChange: () => void): void {
   const button = byId<HTMLButtonElement>('change-identity');
   if (session.mode === 'proxy') {
     const id = session.identity;
-    line.textContent = id ? `Signed in as ${id.user} (${id.role})` : 'Signed in through the proxy';
+    line.textContent = id
+      ? `Signed in as ${id.user} (${id.role})${HOW[id.identified_by] ?? ''}`
+      : 'Not signed in: open this page through your sign-in (proxy or load balancer), then reload';
     button.hidden = true;
     return;
   }
@@ -101,7 +127,7 @@ export function pickIdentity(onChange: () => void): void {
       user.control.focus();
       return;
     }
-    session.identity = { user: name, role: (role.control as HTMLSelectElement).value as Role };
+    session.identity = { user: name, role: (role.control as HTMLSelectElement).value as Role, identified_by: 'headers' };
     remember(session.identity);
     m.close();
     onChange();

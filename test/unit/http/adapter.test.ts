@@ -96,12 +96,13 @@ describe('toAlbEvent', () => {
     expect(event.requestContext).toEqual({ elb: { targetGroupArn: 'local' } });
   });
 
-  it('passes query values raw (undecoded) and keeps the last value of a repeated key', async () => {
+  it('passes query values raw (undecoded), the last value of a repeated key and, apart, all of its values', async () => {
     const event = await eventFor(
       http(['GET /api/v1/actions?q=disk%20full&tag=a+b&status=open&status=blocked&flag HTTP/1.1', 'Host: x', 'Connection: close']),
     );
 
     expect(event.queryStringParameters).toEqual({ q: 'disk%20full', tag: 'a+b', status: 'blocked', flag: '' });
+    expect(event.multiValueQueryStringParameters).toEqual({ status: ['open', 'blocked'] });
   });
 
   it('leaves the body in the socket: the event carries none, and the stream has the exact bytes', async () => {
@@ -128,11 +129,21 @@ describe('toAlbEvent', () => {
 // -------------------------------------------------------------- splitTarget
 
 describe('splitTarget', () => {
-  it('splits path and raw query values, last value of a repeated key winning', () => {
+  it('splits path and raw query values, last value of a repeated key winning, and keeps every value of a repeated key', () => {
     expect(splitTarget('/api/v1/actions?owner=a%40b&owner=c%2Fd&q=x+y&empty=&bare')).toEqual({
       path: '/api/v1/actions',
       query: { owner: 'c%2Fd', q: 'x+y', empty: '', bare: '' },
+      repeated: { owner: ['a%40b', 'c%2Fd'] },
     });
+  });
+
+  it('keeps __proto__ and constructor as keys of their own, not as the prototype', () => {
+    const { query, repeated } = splitTarget('/p?__proto__=1&constructor=2&__proto__=3');
+    expect(Object.keys(query)).toEqual(['__proto__', 'constructor']);
+    expect(Object.getPrototypeOf(query)).toBe(Object.prototype);
+    expect(query['__proto__']).toBe('3');
+    expect(Object.keys(repeated!)).toEqual(['__proto__']);
+    expect(repeated!['__proto__']).toEqual(['1', '3']);
   });
 
   it('keeps everything after the first "=" as the value', () => {

@@ -125,7 +125,7 @@ describe('identity', () => {
 
   it('hands the core the caller of X-User and X-Role, whatever their casing', async () => {
     const res = await call({ 'X-User': 'lee', 'X-Role': 'lead' });
-    expect(JSON.parse(res.body!)).toEqual({ user: 'lee', role: 'lead' });
+    expect(JSON.parse(res.body!)).toEqual({ user: 'lee', role: 'lead', via: 'headers' });
   });
 
   it.each([
