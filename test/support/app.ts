@@ -242,7 +242,8 @@ export async function storedState(app: TestApp) {
   const digest = (table: string) =>
     `(SELECT count(*)::int AS n, md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) AS md5 FROM ${table} t)`;
   // A token's last use is recorded even when its request is refused (403): not part of the state.
-  const tokens = '(SELECT id, name, role, secret_sha256, created_by, creator_role, created_at, expires_at, revoked_at, revoked_by FROM api_tokens)';
+  const tokens =
+    '(SELECT id, name, role, secret_sha256, created_by, creator_role, created_at, expires_at, revoked_at, revoked_by FROM api_tokens)';
   const { rows } = await app.db.query<{ actions: unknown; events: unknown; evidence: unknown; deletions: unknown; tokens: unknown }>(
     `SELECT row_to_json(a)::text AS actions, row_to_json(e)::text AS events, row_to_json(v)::text AS evidence, row_to_json(d)::text AS deletions,
             row_to_json(k)::text AS tokens
