@@ -40,6 +40,8 @@ export async function probeIdentity(): Promise<void> {
   } catch {
     throw new ApiError({ type: 'about:blank', title: 'Network error', status: 0 });
   }
+  // Read to the end either way: an unread body keeps the request open.
+  if (response.status === 401) await response.text().catch(() => '');
   if (response.status === 401 && /(^|,)\s*X-User\b/i.test(response.headers.get('www-authenticate') ?? '')) {
     session.mode = 'local';
     session.identity = stored();
