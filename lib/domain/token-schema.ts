@@ -20,7 +20,8 @@ export const NewToken = z.strictObject({
   role: z.enum(ROLES).meta({ description: 'At most the creator’s role' }),
   expires_at: z.iso
     .datetime({ offset: true })
-    .refine((v) => Date.parse(v) > Date.now(), 'must be in the future')
+    // Only a readable time is asked whether it is in the future: one error per mistake.
+    .pipe(z.string().refine((v) => Date.parse(v) > Date.now(), 'must be in the future'))
     .transform((v) => new Date(v).toISOString())
     .nullable()
     .optional()
