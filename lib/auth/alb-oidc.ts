@@ -156,7 +156,8 @@ export class AlbOidcVerifier {
 }
 
 /** What an OIDC user name may be: printable, one line, no bidi controls, and never a token's `token:` name. */
-const OIDC_USER = /^(?!token:)[^\p{C}\s\u200e\u200f\u202a-\u202e\u2066-\u2069][^\p{C}\u200e\u200f\u202a-\u202e\u2066-\u2069]{0,253}$/u;
+// \p{C} holds the controls and the format characters, bidi controls and marks among them.
+const OIDC_USER = /^(?!token:)[^\p{C}\s][^\p{C}]{0,253}$/u;
 
 function decodePart(part: string): Buffer {
   // base64url with or without `=` padding; anything else is not a token part.

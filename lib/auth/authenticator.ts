@@ -16,6 +16,7 @@ import type { Database } from '../db/database';
 import { findToken, touchToken, TOKEN_SECRET } from '../db/tokens';
 import { isRole, USER_NAME, type Identity } from '../domain/roles';
 import type { Logger } from '../log';
+import { headerName } from '../operation/validate';
 import { HttpProblem } from '../problems';
 import { AlbOidcVerifier, OidcRefused, parseRoleMap } from './alb-oidc';
 
@@ -178,5 +179,5 @@ function repeatedIdentityHeader(event: ALBEvent): string | undefined {
   return undefined;
 }
 
-const headerLabel = (name: string) =>
-  name === 'x-amzn-oidc-data' ? name : name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+/** How people write the header (`X-User`); the ALB's own header as the ALB writes it. */
+const headerLabel = (name: string) => (name === 'x-amzn-oidc-data' ? name : headerName(name));

@@ -90,11 +90,14 @@ export const decimalInteger = (min: number, max: number) =>
     .meta({ description: `${min}–${max}, decimal digits` });
 
 // Canonical decimal only: `1e0`, `0x1`, `1.0` or `01` would be other names for action 1.
-export const ActionId = z
+/** A path id: decimal digits only (`0x10`, `1e2`, `+1` and `01` name nothing). */
+export const PathId = z
   .string()
   .regex(/^[1-9][0-9]{0,15}$/, 'must be a positive integer')
   .transform(Number)
   .pipe(z.number().max(Number.MAX_SAFE_INTEGER, 'must be a positive integer'));
+
+export const ActionId = PathId;
 
 // ---------------------------------------------------------------- responses
 

@@ -1,16 +1,12 @@
 // API tokens for automation: what an admin sends to make one, and what the API
 // shows of them. The secret appears once, in the answer that made it.
 import { z } from 'zod';
+import { PathId } from './action-schema';
 import { ROLES } from './roles';
 
 export const TOKEN_NAME = /^[A-Za-z0-9._-]{1,48}$/;
 
-/** A path id: decimal digits only (`0x10`, `1e2` and `+1` name nothing). */
-export const TokenId = z
-  .string()
-  .regex(/^[1-9][0-9]{0,15}$/, 'must be a positive integer')
-  .transform(Number)
-  .pipe(z.number().max(Number.MAX_SAFE_INTEGER, 'must be a positive integer'));
+export const TokenId = PathId;
 
 export const NewToken = z.strictObject({
   name: z
