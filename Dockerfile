@@ -3,6 +3,7 @@
 #
 #   docker build -t action-tracker .                                   # linux/amd64 (the default, what Fargate runs)
 #   docker build --build-arg TARGET_PLATFORM=linux/arm64 -t action-tracker:arm64 .   # Graviton
+#   docker build --build-arg COMMIT_SHA=$(git rev-parse HEAD) -t action-tracker .      # what CI does
 #
 # Two stages: `build` compiles with the dev dependencies (esbuild) on the
 # builder's own platform; its output (dist/) is plain JavaScript and wasm, the
@@ -51,8 +52,20 @@ RUN --mount=type=cache,target=/root/.npm \
  && rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
            /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack
 COPY --from=build /src/dist ./dist
+# The commit this image was built from (CI passes --build-arg COMMIT_SHA=<sha>): /health
+# reports it, and the deploy waits until every answering task reports the new one.
+# Declared after the dependency layers, so a new commit rebuilds only these lines.
+ARG COMMIT_SHA=""
+ENV COMMIT_SHA=${COMMIT_SHA}
+LABEL org.opencontainers.image.revision=${COMMIT_SHA}
 # Code and dependencies stay root-owned and read-only to the app; the process
 # runs as the image's unprivileged `node` user (uid 1000) and writes only DATA_DIR.
+# The ECS task runs with a read-only root filesystem and a writable volume at
+# /tmp: ECS fills a volume whose path an image declares with VOLUME from the
+# image (contents and ownership), so /tmp keeps its mode 1777 and DATA_DIR
+# (/tmp/data) belongs to `node`; without VOLUME the mount would be root's, 0755.
+RUN mkdir -p /tmp/data && chown node:node /tmp/data
+VOLUME ["/tmp"]
 USER node
 EXPOSE 8080
 # ECS sends SIGTERM after the ALB deregistration delay; the server drains and

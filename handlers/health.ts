@@ -7,6 +7,7 @@ import { json } from '../lib/operation/results';
 const Report = z.object({
   status: z.enum(['ok', 'error']),
   version: z.string(),
+  commit: z.string().nullable(),
   draining: z.boolean(),
   failed: z.boolean(),
   database: z.object({ engine: z.string().nullable(), reachable: z.boolean(), error: z.string().optional() }),
@@ -24,6 +25,6 @@ const spec = {
 } as const;
 
 export default operation(spec, async ({ db, health, config }) => {
-  const report = await checkHealth(db, health, version, config.HEALTH_TIMEOUT_MS);
+  const report = await checkHealth(db, health, { version, commit: config.COMMIT_SHA ?? null }, config.HEALTH_TIMEOUT_MS);
   return json(report.status === 'ok' ? 200 : 503, report);
 });

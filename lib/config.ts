@@ -22,6 +22,14 @@ export const SETTINGS = {
     default: undefined,
     doc: 'PostgreSQL connection string; unset means embedded PGlite under DATA_DIR',
   },
+  DATABASE_PASSWORD_SECRET_ARN: {
+    schema: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'must be a Secrets Manager secret ARN')
+      .optional(),
+    default: undefined,
+    doc: 'With DATABASE_URL: the secret holding the password (RDS-managed master credentials, JSON with `password`), read at connect and again after a rotation',
+  },
   DATA_DIR: { schema: z.string().min(1), default: './data', doc: 'Directory for the embedded database (and local evidence)' },
   DB_POOL_MAX: { schema: int(1, 200), default: '10', doc: 'Maximum PostgreSQL connections per process' },
   DB_STATEMENT_TIMEOUT_MS: { schema: int(100, 600_000), default: '5000', doc: 'Server-side statement timeout for PostgreSQL' },
@@ -179,6 +187,14 @@ export const SETTINGS = {
     default: '300',
     doc: 'How old the action counts and evidence bytes of /metrics may be: recounted at most this often per process (0: every scrape)',
   },
+  COMMIT_SHA: {
+    schema: z
+      .string()
+      .regex(/^[0-9a-f]{7,40}$/, 'must be a git commit SHA (7 to 40 hex digits)')
+      .optional(),
+    default: undefined,
+    doc: 'The commit the build was made from (the image sets it from its COMMIT_SHA build argument); /health reports it',
+  },
   AWS_REGION: { schema: z.string().min(1).optional(), default: undefined, doc: 'AWS region of the bucket (unset: the SDK default chain)' },
   AWS_ENDPOINT_URL_S3: {
     schema: z.url({ protocol: /^https?$/ }).optional(),
@@ -221,6 +237,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(
       `configuration: EVIDENCE_KMS_KEY_ID needs EVIDENCE_SSE=aws:kms (got EVIDENCE_SSE=${JSON.stringify(cfg.EVIDENCE_SSE)})`,
     );
+  }
+  if (cfg.DATABASE_PASSWORD_SECRET_ARN && !cfg.DATABASE_URL) {
+    throw new ConfigError('configuration: DATABASE_PASSWORD_SECRET_ARN needs DATABASE_URL (the server the password is for)');
   }
   if (cfg.DB_QUERY_TIMEOUT_MS <= cfg.DB_STATEMENT_TIMEOUT_MS) {
     // The server's own timeout must fire first while it still answers: it cancels the query cleanly.

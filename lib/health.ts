@@ -15,6 +15,8 @@ export class Health {
 export interface HealthReport {
   status: 'ok' | 'error';
   version: string;
+  /** The commit the running build was made from (COMMIT_SHA), or null outside an image. */
+  commit: string | null;
   draining: boolean;
   /** An error escaped every handler: the process is on its way out. */
   failed: boolean;
@@ -23,10 +25,16 @@ export interface HealthReport {
 }
 
 /** Checks the database within `timeoutMs`; never hangs the caller. */
-export async function checkHealth(db: Database, health: Health, version: string, timeoutMs: number): Promise<HealthReport> {
+export async function checkHealth(
+  db: Database,
+  health: Health,
+  build: { version: string; commit: string | null },
+  timeoutMs: number,
+): Promise<HealthReport> {
   const report: HealthReport = {
     status: 'error',
-    version,
+    version: build.version,
+    commit: build.commit,
     draining: health.draining,
     failed: health.failed,
     database: { engine: db.engine, reachable: false },

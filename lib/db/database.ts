@@ -12,9 +12,11 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
+import { parse as parseConnectionString } from 'pg-connection-string';
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import { classifyDatabaseError, DatabaseUnavailable } from './errors';
+import { isAuthenticationFailure, secretPassword, type PasswordSource } from './password';
 import { apiTimestamp } from './timestamps';
 
 export interface QueryResult<R> {
@@ -58,10 +60,23 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
-type DbConfig = Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'DB_POOL_MAX' | 'DB_STATEMENT_TIMEOUT_MS' | 'DB_QUERY_TIMEOUT_MS'>;
+type DbConfig = Pick<
+  Config,
+  | 'DATABASE_URL'
+  | 'DATABASE_PASSWORD_SECRET_ARN'
+  | 'AWS_REGION'
+  | 'DATA_DIR'
+  | 'DB_POOL_MAX'
+  | 'DB_STATEMENT_TIMEOUT_MS'
+  | 'DB_QUERY_TIMEOUT_MS'
+>;
 
 export async function openDatabase(cfg: DbConfig, logger: Logger): Promise<Database> {
-  return cfg.DATABASE_URL ? openPostgres(cfg.DATABASE_URL, cfg, logger) : openPglite(resolve(cfg.DATA_DIR, 'pglite'));
+  if (!cfg.DATABASE_URL) return openPglite(resolve(cfg.DATA_DIR, 'pglite'));
+  const password = cfg.DATABASE_PASSWORD_SECRET_ARN
+    ? secretPassword(cfg.DATABASE_PASSWORD_SECRET_ARN, { region: cfg.AWS_REGION })
+    : undefined;
+  return openPostgres(cfg.DATABASE_URL, cfg, logger, password);
 }
 
 const TIMESTAMPTZ = 1184;
@@ -79,12 +94,23 @@ const pgTypes = {
   },
 };
 
+function withoutPassword(url: string): pg.PoolConfig {
+  const { password: _ignored, ...parsed } = parseConnectionString(url);
+  return parsed as pg.PoolConfig;
+}
+
 /** setTimeout's largest delay: "no client-side bound" for a migration. */
 const UNBOUNDED_MS = 2_147_483_647;
 
-export function openPostgres(url: string, cfg: PostgresOptions, logger: Logger): Database {
+/**
+ * `password`: where each new connection gets its password (a rotated secret);
+ * without it, the URL's password or PGPASSWORD, as node-postgres does.
+ */
+export function openPostgres(url: string, cfg: PostgresOptions, logger: Logger, password?: PasswordSource): Database {
   const pool = new pg.Pool({
-    connectionString: url,
+    // With a password source, the URL is parsed here (by node-postgres's own parser) so
+    // that its empty password does not override the source, as a connectionString would.
+    ...(password ? { ...withoutPassword(url), password: () => password.get() } : { connectionString: url }),
     max: cfg.DB_POOL_MAX,
     // Waiting for a free connection is bounded like a query: a pool of stuck
     // connections answers 503 rather than queueing requests for minutes.
@@ -103,6 +129,19 @@ export function openPostgres(url: string, cfg: PostgresOptions, logger: Logger):
   // Without a listener, an idle client's error (database restarted) kills the process.
   pool.on('error', (err) => logger.warn({ err }, 'idle database connection lost'));
 
+  // A refused password fails at connect, before any statement ran: after a
+  // rotation the secret is read again and the work retried once, on a new connection.
+  const refusedPasswordRetried = async <T>(work: () => Promise<T>, connects: boolean): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (!password || !connects || !isAuthenticationFailure(error)) throw error;
+      logger.warn('the database refused the password: reading it again (rotated?)');
+      password.invalidate();
+      return work();
+    }
+  };
+
   const run = async <R>(
     client: pg.Pool | pg.PoolClient,
     statement: string | Statement,
@@ -114,7 +153,7 @@ export function openPostgres(url: string, cfg: PostgresOptions, logger: Logger):
     if (params) config.values = params as unknown[];
     if (timeoutMs !== undefined) config.query_timeout = timeoutMs === 0 ? UNBOUNDED_MS : timeoutMs;
     try {
-      const result = await client.query(config);
+      const result = await refusedPasswordRetried(() => client.query(config), client === pool);
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
     } catch (error) {
       throw classifyDatabaseError(error);
@@ -131,7 +170,7 @@ export function openPostgres(url: string, cfg: PostgresOptions, logger: Logger):
     async transaction(work, options = {}) {
       let client: pg.PoolClient;
       try {
-        client = await pool.connect();
+        client = await refusedPasswordRetried(() => pool.connect(), true);
       } catch (error) {
         throw classifyDatabaseError(error);
       }

@@ -64,6 +64,9 @@ export function classifyDatabaseError(error: unknown): unknown {
   if (error instanceof DatabaseUnavailable || error instanceof DataRejected) return error;
   const e = error as { code?: unknown; routine?: unknown; message?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : undefined;
+  // 28xxx: the server refused our credentials (a password rotated past us, a role gone). Nothing the client can fix.
+  if (code?.startsWith('28') && code.length === 5)
+    return new DatabaseUnavailable('The database is unavailable; try again shortly.', { cause: error });
   if (code === '57014') return new DatabaseUnavailable('The database did not answer in time; try again shortly.', { cause: error });
   if (code?.startsWith('22') && code.length === 5) return new DataRejected(code, typeof e?.routine === 'string' ? e.routine : undefined);
   if (

@@ -68,10 +68,12 @@ const REFUSED = PAIRS.filter((p) => !p.rule);
 
 const isFinished = (s: Status) => s === 'resolved' || s === 'closed';
 
+const BUILT_COMMIT = 'c0ffee0123456789c0ffee0123456789c0ffee01';
+
 describe.each(ENGINES)('Actions API contract on %s', (engine) => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startApp(engine);
+    app = await startApp(engine, { config: { COMMIT_SHA: BUILT_COMMIT } });
   });
   afterAll(async () => {
     await app?.close();
@@ -97,6 +99,8 @@ describe.each(ENGINES)('Actions API contract on %s', (engine) => {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
       expect(res.body.status).toBe('ok');
+      // The commit of the build (COMMIT_SHA, set by the image): the deploy waits until every task reports the new one.
+      expect(res.body.commit).toBe(BUILT_COMMIT);
     });
 
     it('answers 503 {"status":"error"} while the migrations are not at head', async () => {

@@ -108,18 +108,27 @@ function last(stage: Stage, keyword: string): Instruction | undefined {
   return all(stage, keyword).at(-1);
 }
 
-/** ENV of a stage, in order; both `ENV A=1 B="two"` and the legacy `ENV A 1`. */
-function stageEnv(stage: Stage): Record<string, string> {
+/**
+ * ENV of a stage, in order; both `ENV A=1 B="two"` and the legacy `ENV A 1`. The
+ * stage's ARGs (their defaults, or the `--build-arg` values given) expand in ENV values.
+ */
+function stageEnv(stage: Stage, buildArgs: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const { args } of all(stage, 'ENV')) {
-    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(args)) {
-      for (const pair of args.match(/[A-Za-z_][A-Za-z0-9_]*=("[^"]*"|'[^']*'|\S*)/g) ?? []) {
+  const args: Record<string, string | undefined> = {};
+  for (const instruction of stage.instructions) {
+    if (instruction.keyword !== 'ARG') continue;
+    const [key, ...value] = instruction.args.split('=');
+    args[key!] = buildArgs[key!] ?? (value.length ? unquote(value.join('=')) : undefined);
+  }
+  for (const { args: line } of all(stage, 'ENV')) {
+    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(line)) {
+      for (const pair of line.match(/[A-Za-z_][A-Za-z0-9_]*=("[^"]*"|'[^']*'|\S*)/g) ?? []) {
         const at = pair.indexOf('=');
-        env[pair.slice(0, at)] = unquote(pair.slice(at + 1));
+        env[pair.slice(0, at)] = expandArgs(unquote(pair.slice(at + 1)), args);
       }
     } else {
-      const [key, ...rest] = args.split(' ');
-      env[key!] = rest.join(' ');
+      const [key, ...rest] = line.split(' ');
+      env[key!] = expandArgs(rest.join(' '), args);
     }
   }
   return env;
@@ -156,7 +165,9 @@ const DOCKERFILE = await readFile('Dockerfile', 'utf8');
 const parsed = parseDockerfile(DOCKERFILE);
 const runtime = parsed.stages.at(-1)!;
 const CMD = commandOf(last(runtime, 'CMD')?.args ?? 'null');
-const IMAGE_ENV = stageEnv(runtime);
+/** What CI builds with (`--build-arg COMMIT_SHA=<sha>`), so the emulated image reports it. */
+const BUILT_COMMIT = '0123456789abcdef0123456789abcdef01234567';
+const IMAGE_ENV = stageEnv(runtime, { COMMIT_SHA: BUILT_COMMIT });
 const HEALTHCHECK = healthcheckOf(runtime);
 
 describe('Dockerfile', () => {
@@ -212,6 +223,15 @@ describe('Dockerfile', () => {
     for (const name of ['AUTH_MODE', 'TRUSTED_PROXY_SECRET', 'ALLOW_UNVERIFIED_HEADERS', 'METRICS_TOKEN', 'DATABASE_URL']) {
       expect(IMAGE_ENV, name).not.toHaveProperty(name);
     }
+    // The task's read-only root filesystem leaves /tmp writable through a volume; ECS copies what the
+    // image declares as VOLUME (with its ownership), so DATA_DIR under it must be node's.
+    expect(all(runtime, 'VOLUME').map((v) => v.args)).toEqual(['["/tmp"]']);
+    expect(IMAGE_ENV.DATA_DIR.startsWith('/tmp/')).toBe(true);
+    expect(all(runtime, 'RUN').some((r) => /mkdir -p \/tmp\/data && chown node:node \/tmp\/data/.test(r.args))).toBe(true);
+    // The commit comes in as a build argument of the runtime stage, into the environment and the OCI label.
+    expect(stageEnv(runtime).COMMIT_SHA, 'COMMIT_SHA without a build argument').toBe('');
+    expect(stageEnv(runtime, { COMMIT_SHA: 'abc1234' }).COMMIT_SHA).toBe('abc1234');
+    expect(all(runtime, 'LABEL').map((l) => l.args)).toContain('org.opencontainers.image.revision=${COMMIT_SHA}');
     expect(HEALTHCHECK).toBeDefined();
     expect(HEALTHCHECK!.argv.join(' ')).toMatch(/\/health\b/);
     expect(last(runtime, 'STOPSIGNAL')?.args).toBe('SIGTERM');
@@ -421,6 +441,8 @@ describe('the runtime stage, emulated: production install + dist/, started with 
       expect(gone, `the server exited before answering:\n${output}`).toBe(false);
       expect(health?.status, `no 200 from /health within 60 s:\n${output}`).toBe(200);
       expect(health!.body).toMatchObject({ status: 'ok', draining: false, database: { reachable: true, engine: 'pglite' } });
+      // The build argument reached the process: the deploy waits for exactly this.
+      expect(health!.body.commit, 'the commit of the build').toBe(BUILT_COMMIT);
       expect(output).toMatch(/"msg":"listening"/);
 
       // The Dockerfile's HEALTHCHECK, run as Docker would inside the container (its env, its WORKDIR).
