@@ -10,11 +10,9 @@ locals {
     ManagedBy   = "terraform"
   }, var.tags)
 
-  ecr_repository_arn = "arn:${data.aws_partition.current.partition}:ecr:${var.region}:${local.account_id}:repository/${var.ecr_repository_name}"
   ecr_repository_url = "${local.account_id}.dkr.ecr.${var.region}.${data.aws_partition.current.dns_suffix}/${var.ecr_repository_name}"
 
-  state_bucket_name = var.state_bucket_name != null ? var.state_bucket_name : "${var.name}-tfstate-${local.account_id}"
-  lock_table_name   = var.lock_table_name != null ? var.lock_table_name : "${var.name}-tfstate-lock"
+  alb_access_logs_enabled = coalesce(var.alb_access_logs_enabled, var.env == "prod")
 }
 
 ################################################################################
@@ -31,6 +29,12 @@ module "vpc" {
   public_subnet_cidrs  = var.public_subnet_cidrs
   private_subnet_cidrs = var.private_subnet_cidrs
   single_nat_gateway   = var.single_nat_gateway
+
+  region                     = var.region
+  enable_flow_logs           = var.enable_flow_logs
+  flow_logs_bucket_arn       = module.logs.bucket_arn
+  flow_logs_prefix           = module.logs.flow_logs_prefix
+  enable_interface_endpoints = var.enable_interface_endpoints
 }
 
 ################################################################################
@@ -43,6 +47,26 @@ module "s3" {
   name        = var.name
   env         = var.env
   kms_key_arn = var.evidence_kms_key_arn
+
+  # Off in prod (a variable validation); teardown of dev sets it first.
+  force_destroy        = var.evidence_force_destroy
+  access_logs_bucket   = module.logs.bucket_id
+  access_logs_prefix   = "${module.logs.s3_access_logs_prefix}evidence/"
+  cors_allowed_origins = var.app_origins
+}
+
+################################################################################
+# Log bucket: ALB access logs, VPC flow logs, S3 server access logs
+################################################################################
+
+module "logs" {
+  source = "./modules/logs"
+
+  name                      = var.name
+  env                       = var.env
+  region                    = var.region
+  log_bucket_retention_days = var.log_bucket_retention_days
+  force_destroy             = var.evidence_force_destroy
 }
 
 ################################################################################
@@ -58,8 +82,16 @@ module "alb" {
   public_subnet_ids     = module.vpc.public_subnet_ids
   app_security_group_id = module.ecs.security_group_id
   certificate_arn       = var.certificate_arn
-  access_logs_bucket    = var.access_logs_bucket
-  access_logs_prefix    = var.access_logs_prefix
+
+  # Access logs: on by default in prod only (var.alb_access_logs_enabled null).
+  access_logs_enabled = local.alb_access_logs_enabled
+  access_logs_bucket  = module.logs.bucket_id
+  access_logs_prefix  = module.logs.alb_logs_prefix
+
+  enable_waf         = var.enable_waf
+  waf_rate_limit     = var.waf_rate_limit
+  log_retention_days = var.log_retention_days
+  log_kms_key_arn    = var.log_kms_key_arn
 
   oidc_issuer                 = var.oidc_issuer
   oidc_authorization_endpoint = var.oidc_authorization_endpoint
@@ -88,28 +120,23 @@ module "rds" {
   deletion_protection   = var.deletion_protection
   apply_immediately     = var.apply_immediately
   skip_final_snapshot   = var.skip_final_snapshot
+
+  iam_database_authentication = var.db_iam_authentication
 }
 
 ################################################################################
-# Roles: task execution, task, GitHub deploy
+# Roles of the tasks (execution, task); the CI roles are terraform/bootstrap's
 ################################################################################
 
 module "iam" {
   source = "./modules/iam"
 
-  name                               = var.name
-  env                                = var.env
-  evidence_bucket_arn                = module.s3.bucket_arn
-  database_url_secret_arn            = module.rds.database_url_secret_arn
-  oidc_client_secret_arn             = var.oidc_client_secret_arn
-  github_repository                  = var.github_repository
-  create_github_oidc_provider        = var.create_github_oidc_provider
-  ecr_repository_arn                 = local.ecr_repository_arn
-  ecs_cluster_arn                    = module.ecs.cluster_arn
-  ecs_service_arn                    = module.ecs.service_arn
-  state_bucket_name                  = local.state_bucket_name
-  lock_table_name                    = local.lock_table_name
-  deploy_role_additional_policy_arns = var.deploy_role_additional_policy_arns
+  name                         = var.name
+  env                          = var.env
+  evidence_bucket_arn          = module.s3.bucket_arn
+  database_password_secret_arn = module.rds.master_user_secret_arn
+  evidence_kms_key_arn         = var.evidence_kms_key_arn
+  permissions_boundary         = var.permissions_boundary_arn
 }
 
 ################################################################################
@@ -122,6 +149,7 @@ module "cloudwatch" {
   name                    = var.name
   env                     = var.env
   log_retention_days      = var.log_retention_days
+  log_kms_key_arn         = var.log_kms_key_arn
   alarm_emails            = var.alarm_emails
   alb_arn_suffix          = module.alb.arn_suffix
   target_group_arn_suffix = module.alb.target_group_arn_suffix
@@ -157,7 +185,17 @@ module "ecs" {
   task_role_arn            = module.iam.task_role_arn
   log_group_name           = module.cloudwatch.log_group_name
   evidence_bucket_name     = module.s3.bucket_name
-  database_url_secret_arn  = module.rds.database_url_secret_arn
+  evidence_kms_key_arn     = var.evidence_kms_key_arn
+
+  # No password in the task definition: the app reads it from the RDS-managed
+  # secret (DATABASE_PASSWORD_SECRET_ARN), so a rotation needs no restart.
+  database_url                 = module.rds.database_url
+  database_password_secret_arn = module.rds.master_user_secret_arn
+
+  # Spot is refused in prod (variable validation).
+  use_fargate_spot            = var.use_fargate_spot
+  evidence_reconcile_schedule = var.evidence_reconcile_schedule
+  permissions_boundary        = var.permissions_boundary_arn
 
   # The task verifies what this load balancer signed. No cycle: the ALB does not
   # depend on the task definition (the service attaches to its target group).
@@ -180,4 +218,6 @@ module "bastion" {
   enable_bastion = var.enable_bastion
   vpc_id         = module.vpc.vpc_id
   subnet_id      = module.vpc.private_subnet_ids[0]
+
+  permissions_boundary = var.permissions_boundary_arn
 }

@@ -28,11 +28,6 @@ output "ecr_repository_url" {
   value       = local.ecr_repository_url
 }
 
-output "deploy_role_arn" {
-  description = "ARN of the GitHub Actions deploy role."
-  value       = module.iam.deploy_role_arn
-}
-
 output "ecs_cluster_name" {
   description = "Name of the ECS cluster."
   value       = module.ecs.cluster_name
@@ -43,9 +38,29 @@ output "ecs_service_name" {
   value       = module.ecs.service_name
 }
 
-output "database_url_secret_arn" {
-  description = "ARN of the Secrets Manager secret holding DATABASE_URL."
-  value       = module.rds.database_url_secret_arn
+output "ecs_task_definition_arn" {
+  description = "Task definition (with revision) this apply gave the service: the deploy's rollout check expects the PRIMARY deployment to run it."
+  value       = module.ecs.task_definition_arn
+}
+
+output "database_master_secret_arn" {
+  description = "ARN of the RDS-managed secret with the database master credentials (RDS rotates it; the tasks read it through DATABASE_PASSWORD_SECRET_ARN)."
+  value       = module.rds.master_user_secret_arn
+}
+
+output "database_url" {
+  description = "postgres:// URL of the database without a password (the tasks' DATABASE_URL)."
+  value       = module.rds.database_url
+}
+
+output "log_bucket_name" {
+  description = "Log bucket: ALB access logs (alb/), VPC flow logs (vpc-flow-logs/), S3 server access logs (s3/)."
+  value       = module.logs.bucket_id
+}
+
+output "evidence_reconcile_rule_name" {
+  description = "EventBridge rule that runs the evidence reconcile task, or null when the schedule is off."
+  value       = module.ecs.reconcile_rule_name
 }
 
 output "bastion_instance_id" {

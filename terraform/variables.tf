@@ -81,9 +81,28 @@ variable "private_subnet_cidrs" {
 }
 
 variable "single_nat_gateway" {
-  description = "One shared NAT gateway (dev) instead of one per availability zone (prod)."
+  description = "One shared NAT gateway (dev) instead of one per availability zone (prod: a zone's outage must not cut the other zone's tasks off)."
   type        = bool
   default     = true
+  nullable    = false
+
+  validation {
+    condition     = !(var.env == "prod" && var.single_nat_gateway)
+    error_message = "prod runs one NAT gateway per availability zone: single_nat_gateway must be false when env is prod."
+  }
+}
+
+variable "enable_flow_logs" {
+  description = "VPC flow logs (all traffic) to the log bucket, under vpc-flow-logs/."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "enable_interface_endpoints" {
+  description = "Interface endpoints for ecr.api, ecr.dkr, logs and secretsmanager in the private subnets (an S3 gateway endpoint exists regardless). Tasks still need the NAT for the ALB's OIDC signing keys (terraform/modules/vpc README)."
+  type        = bool
+  default     = false
   nullable    = false
 }
 
@@ -102,16 +121,39 @@ variable "certificate_arn" {
   }
 }
 
-variable "access_logs_bucket" {
-  description = "S3 bucket for ALB access logs; null turns them off."
-  type        = string
+variable "alb_access_logs_enabled" {
+  description = "ALB access logs to the log bucket, under alb/; null means on in prod and off in dev. Prod cannot turn them off."
+  type        = bool
   default     = null
+
+  validation {
+    condition     = !(var.env == "prod" && var.alb_access_logs_enabled == false)
+    error_message = "prod keeps ALB access logs: alb_access_logs_enabled cannot be false when env is prod."
+  }
 }
 
-variable "access_logs_prefix" {
-  description = "Key prefix of the ALB access logs."
-  type        = string
-  default     = null
+variable "enable_waf" {
+  description = "WAFv2 web ACL on the ALB (AWS managed common, known bad inputs and IP reputation groups, a per-IP rate limit), logged to CloudWatch. Prod cannot turn it off."
+  type        = bool
+  default     = true
+  nullable    = false
+
+  validation {
+    condition     = var.enable_waf || var.env != "prod"
+    error_message = "prod keeps the WAF: enable_waf cannot be false when env is prod."
+  }
+}
+
+variable "waf_rate_limit" {
+  description = "Requests per 5 minutes one client IP may send before the WAF blocks it."
+  type        = number
+  default     = 2000
+  nullable    = false
+
+  validation {
+    condition     = var.waf_rate_limit >= 10 && var.waf_rate_limit <= 2000000000 && floor(var.waf_rate_limit) == var.waf_rate_limit
+    error_message = "waf_rate_limit must be a whole number between 10 and 2000000000 (AWS WAF's limits)."
+  }
 }
 
 ################################################################################
@@ -317,6 +359,29 @@ variable "autoscaling_max_capacity" {
   nullable    = false
 }
 
+variable "use_fargate_spot" {
+  description = "Run every task after the first on Fargate Spot (dev: cheaper, tasks may be interrupted). Prod cannot use it."
+  type        = bool
+  default     = false
+  nullable    = false
+
+  validation {
+    condition     = !(var.env == "prod" && var.use_fargate_spot)
+    error_message = "prod runs on on-demand Fargate only: use_fargate_spot cannot be true when env is prod."
+  }
+}
+
+variable "evidence_reconcile_schedule" {
+  description = "EventBridge schedule of the evidence reconcile (report only, as a one-off task of the service's task definition), e.g. rate(1 day) or cron(0 5 * * ? *); null turns it off."
+  type        = string
+  default     = "rate(1 day)"
+
+  validation {
+    condition     = var.evidence_reconcile_schedule == null || can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.evidence_reconcile_schedule))
+    error_message = "evidence_reconcile_schedule must be null, rate(<n> <unit>) or cron(<expression>)."
+  }
+}
+
 ################################################################################
 # Database
 ################################################################################
@@ -329,17 +394,27 @@ variable "db_instance_class" {
 }
 
 variable "multi_az" {
-  description = "Run the database with a standby in the second availability zone."
+  description = "Run the database with a standby in the second availability zone. Prod cannot turn it off."
   type        = bool
   default     = false
   nullable    = false
+
+  validation {
+    condition     = var.multi_az || var.env != "prod"
+    error_message = "prod runs the database with a standby: multi_az must be true when env is prod."
+  }
 }
 
 variable "deletion_protection" {
-  description = "Refuse to delete the database."
+  description = "Refuse to delete the database. Prod cannot turn it off."
   type        = bool
   default     = false
   nullable    = false
+
+  validation {
+    condition     = var.deletion_protection || var.env != "prod"
+    error_message = "prod's database keeps deletion protection: deletion_protection must be true when env is prod."
+  }
 }
 
 variable "apply_immediately" {
@@ -356,14 +431,73 @@ variable "skip_final_snapshot" {
   nullable    = false
 }
 
+variable "db_iam_authentication" {
+  description = "Also accept IAM database authentication (rds-db:connect tokens) besides the RDS-managed master password."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 ################################################################################
 # Evidence bucket, logs and alarms
 ################################################################################
 
 variable "evidence_kms_key_arn" {
-  description = "KMS key ARN for the evidence bucket's default encryption; null keeps SSE-S3 (AES256). The app itself writes objects with EVIDENCE_SSE=AES256."
+  description = "KMS key ARN for the evidence bucket (default encryption with bucket keys; the app writes EVIDENCE_SSE=aws:kms with EVIDENCE_KMS_KEY_ID = this key; the task role gets GenerateDataKey/Decrypt on it); null keeps SSE-S3 (AES256). The key policy must let the account's IAM grant it."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.evidence_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.evidence_kms_key_arn))
+    error_message = "evidence_kms_key_arn must be null or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; not an alias: IAM grants name the key)."
+  }
+}
+
+variable "evidence_force_destroy" {
+  description = "Let destroy delete the evidence and log buckets with their objects (teardown of a throwaway dev: apply with it true, then destroy). Prod cannot set it."
+  type        = bool
+  default     = false
+  nullable    = false
+
+  validation {
+    condition     = !(var.env == "prod" && var.evidence_force_destroy)
+    error_message = "prod keeps its evidence: evidence_force_destroy cannot be true when env is prod."
+  }
+}
+
+variable "app_origins" {
+  description = "Origins of the app's pages (e.g. [\"https://tracker-dev.example.com\"]), allowed by the evidence bucket's CORS rule for direct uploads; empty means no CORS configuration."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for o in var.app_origins : can(regex("^https://[^/\\s*]+$", o))])
+    error_message = "app_origins must be https:// origins without a path or trailing slash, e.g. https://tracker.example.com."
+  }
+}
+
+variable "log_bucket_retention_days" {
+  description = "Days the log bucket keeps ALB access logs, VPC flow logs and S3 server access logs."
+  type        = number
+  default     = 90
+  nullable    = false
+
+  validation {
+    condition     = var.log_bucket_retention_days >= 1 && floor(var.log_bucket_retention_days) == var.log_bucket_retention_days
+    error_message = "log_bucket_retention_days must be a whole number of days, at least 1."
+  }
+}
+
+variable "log_kms_key_arn" {
+  description = "KMS key ARN for the application log group; null uses CloudWatch Logs' own encryption. The key policy must allow logs.<region>.amazonaws.com."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.log_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.log_kms_key_arn))
+    error_message = "log_kms_key_arn must be null or a KMS key ARN."
+  }
 }
 
 variable "log_retention_days" {
@@ -376,13 +510,23 @@ variable "log_retention_days" {
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
     error_message = "log_retention_days must be one of CloudWatch Logs' retention values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)."
   }
+
+  validation {
+    condition     = var.env != "prod" || var.log_retention_days >= 30
+    error_message = "prod keeps application logs at least 30 days: log_retention_days must be >= 30 when env is prod."
+  }
 }
 
 variable "alarm_emails" {
-  description = "E-mail addresses subscribed to the alarm topic."
+  description = "E-mail addresses subscribed to the alarm topic (set per environment in envs/<env>.tfvars; each must confirm its subscription)."
   type        = list(string)
   default     = []
   nullable    = false
+
+  validation {
+    condition     = alltrue([for e in var.alarm_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", e))])
+    error_message = "alarm_emails must be e-mail addresses."
+  }
 }
 
 ################################################################################
@@ -397,26 +541,24 @@ variable "enable_bastion" {
 }
 
 ################################################################################
-# Delivery: GitHub OIDC, ECR, Terraform state
+# IAM
 ################################################################################
 
-variable "github_repository" {
-  description = "GitHub repository (`owner/name`) whose main branch and `<env>` environment may assume the deploy role."
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary set on every IAM role this stack creates (the bootstrap's output permissions_boundary_arns[env]); null sets none."
   type        = string
-  nullable    = false
+  default     = null
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$", var.github_repository))
-    error_message = "github_repository must be \"owner/name\"."
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/.+$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be null or an IAM managed policy ARN."
   }
 }
 
-variable "create_github_oidc_provider" {
-  description = "Create the account's GitHub OIDC provider (false when another environment in the same account already did)."
-  type        = bool
-  default     = true
-  nullable    = false
-}
+################################################################################
+# Delivery: ECR (the CI roles, the GitHub OIDC provider and the state bucket
+# are terraform/bootstrap's)
+################################################################################
 
 variable "ecr_repository_name" {
   description = "ECR repository of the image (created by terraform/bootstrap, shared by the environments)."
@@ -428,23 +570,4 @@ variable "ecr_repository_name" {
     condition     = can(regex("^[a-z0-9]+([._/-][a-z0-9]+)*$", var.ecr_repository_name))
     error_message = "ecr_repository_name must be an ECR repository name."
   }
-}
-
-variable "state_bucket_name" {
-  description = "Terraform state bucket (terraform/bootstrap); null means the bootstrap default `<name>-tfstate-<account id>`."
-  type        = string
-  default     = null
-}
-
-variable "lock_table_name" {
-  description = "Terraform lock table (terraform/bootstrap); null means the bootstrap default `<name>-tfstate-lock`."
-  type        = string
-  default     = null
-}
-
-variable "deploy_role_additional_policy_arns" {
-  description = "Extra managed policies for the deploy role, e.g. what a full `terraform apply` needs beyond the scoped deploy policy. AdministratorAccess is refused."
-  type        = list(string)
-  default     = []
-  nullable    = false
 }

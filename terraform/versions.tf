@@ -1,19 +1,15 @@
 terraform {
-  required_version = ">= 1.6"
+  required_version = ">= 1.10"
 
   required_providers {
     aws = {
       source  = "hashicorp/aws"
       version = "~> 5.0"
     }
-    random = {
-      source  = "hashicorp/random"
-      version = "~> 3.6"
-    }
   }
 
-  # Partial configuration: bucket, key, region and dynamodb_table come from
-  # envs/<env>.backend.hcl (terraform init -backend-config=envs/dev.backend.hcl).
+  # Partial configuration: bucket, key, workspace_key_prefix, region and use_lockfile
+  # come from envs/<env>.backend.hcl (terraform init -backend-config=envs/dev.backend.hcl).
   backend "s3" {}
 }
 
@@ -24,5 +20,3 @@ provider "aws" {
     tags = local.tags
   }
 }
-
-provider "random" {}

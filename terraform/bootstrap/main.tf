@@ -1,8 +1,13 @@
 data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
 
 locals {
-  state_bucket_name = var.state_bucket_name != null ? var.state_bucket_name : "${var.name}-tfstate-${data.aws_caller_identity.current.account_id}"
-  lock_table_name   = var.lock_table_name != null ? var.lock_table_name : "${var.name}-tfstate-lock"
+  account_id        = data.aws_caller_identity.current.account_id
+  partition         = data.aws_partition.current.partition
+  state_bucket_name = var.state_bucket_name != null ? var.state_bucket_name : "${var.name}-tfstate-${local.account_id}"
+  # Built from the name, not read back from the bucket, so the roles' policies are known at plan time.
+  state_bucket_arn   = "arn:${local.partition}:s3:::${local.state_bucket_name}"
+  ecr_repository_arn = "arn:${local.partition}:ecr:${var.region}:${local.account_id}:repository/${var.ecr_repository_name}"
 }
 
 ################################################################################
@@ -54,6 +59,40 @@ resource "aws_s3_bucket_versioning" "this" {
   }
 }
 
+# Saved plans (`<name>/<env>/plans/`, deploy.yml) hold the OIDC client secret in
+# clear. The apply deletes the version it applied; a plan never approved (or a
+# run that failed) expires here, with its old versions.
+resource "aws_s3_bucket_lifecycle_configuration" "this" {
+  bucket = aws_s3_bucket.this.id
+
+  dynamic "rule" {
+    for_each = local.plan_prefix
+
+    content {
+      id     = "expire-saved-plans-${rule.key}"
+      status = "Enabled"
+
+      filter {
+        prefix = "${rule.value}/"
+      }
+
+      expiration {
+        days = 7
+      }
+
+      noncurrent_version_expiration {
+        noncurrent_days = 1
+      }
+
+      abort_incomplete_multipart_upload {
+        days_after_initiation = 1
+      }
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.this]
+}
+
 data "aws_iam_policy_document" "this" {
   statement {
     sid       = "DenyInsecureTransport"
@@ -79,32 +118,6 @@ resource "aws_s3_bucket_policy" "this" {
   policy = data.aws_iam_policy_document.this.json
 
   depends_on = [aws_s3_bucket_public_access_block.this]
-}
-
-################################################################################
-# Lock table
-################################################################################
-
-resource "aws_dynamodb_table" "this" {
-  name                        = local.lock_table_name
-  billing_mode                = "PAY_PER_REQUEST"
-  hash_key                    = "LockID"
-  deletion_protection_enabled = true
-
-  attribute {
-    name = "LockID"
-    type = "S"
-  }
-
-  point_in_time_recovery {
-    enabled = true
-  }
-
-  server_side_encryption {
-    enabled = true
-  }
-
-  tags = { Name = local.lock_table_name }
 }
 
 ################################################################################

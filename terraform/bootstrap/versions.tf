@@ -1,5 +1,6 @@
 terraform {
-  required_version = ">= 1.6"
+  # S3-native state locking (`use_lockfile`) in the environments' backends needs 1.10.
+  required_version = ">= 1.10"
 
   required_providers {
     aws = {
@@ -8,7 +9,8 @@ terraform {
     }
   }
 
-  # The bootstrap keeps its own (small) state locally: it creates the remote state's home.
+  # The bootstrap keeps its own (small) state locally: it creates the remote state's home
+  # and the roles that may use it.
 }
 
 provider "aws" {

@@ -1,7 +1,15 @@
 # terraform init -backend-config=envs/prod.backend.hcl
-# bucket and dynamodb_table are the outputs of terraform/bootstrap; replace the account id.
-bucket         = "action-tracker-tfstate-123456789012"
-key            = "action-tracker/prod/terraform.tfstate"
-region         = "eu-west-1"
-dynamodb_table = "action-tracker-tfstate-lock"
-encrypt        = true
+# bucket is the bootstrap's output state_bucket_name (replace the account id).
+# use_lockfile: S3-native locking, the lock is `<key>.tflock` beside the state
+# (no DynamoDB table). workspace_key_prefix keeps workspaces, if ever used, under
+# the same prefix (`action-tracker/prod/workspaces/<ws>/...`): the prod Terraform
+# role may reach `action-tracker/prod/*` of the bucket only, ListBucket included,
+# and `terraform init` lists workspaces under this prefix; the default `env:`
+# would be outside it and refused. Saved plans (`action-tracker/prod/plans/`)
+# are not under it, so they never show up as workspaces.
+bucket               = "action-tracker-tfstate-123456789012"
+key                  = "action-tracker/prod/terraform.tfstate"
+workspace_key_prefix = "action-tracker/prod/workspaces"
+region               = "eu-west-1"
+encrypt              = true
+use_lockfile         = true

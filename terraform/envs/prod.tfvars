@@ -7,6 +7,14 @@ region = "eu-west-1"
 
 vpc_cidr           = "10.20.0.0/16"
 single_nat_gateway = false
+enable_flow_logs   = true
+# The S3 gateway endpoint is always there; interface endpoints cost per hour.
+enable_interface_endpoints = false
+
+# Edge: prod refuses enable_waf = false, alb_access_logs_enabled = false and single_nat_gateway = true.
+enable_waf              = true
+waf_rate_limit          = 2000
+alb_access_logs_enabled = true
 
 db_instance_class   = "db.t4g.micro"
 multi_az            = true
@@ -14,13 +22,29 @@ deletion_protection = true
 apply_immediately   = false
 skip_final_snapshot = false
 
-log_retention_days = 30
-enable_bastion     = false
+# Application log group: prod keeps at least 30 days (validation).
+log_retention_days = 90
+# Log bucket (ALB access logs, VPC flow logs, S3 server access logs).
+log_bucket_retention_days = 90
+enable_bastion            = false
 
-github_repository = "example-org/action-tracker"
+# Alarm recipients of this environment (placeholders: each address must
+# confirm the SNS subscription e-mail).
+alarm_emails = ["sre-alerts@example.com", "sre-oncall@example.com"]
 
-# Set to true when prod lives in its own account (dev's apply created the provider otherwise).
-create_github_oidc_provider = false
+# The page uploads evidence straight to S3: the bucket's CORS rule allows this origin.
+app_origins = ["https://tracker.example.com"]
+
+# Evidence reconcile (report only) as a one-off task; null turns it off.
+evidence_reconcile_schedule = "rate(1 day)"
+
+# Prod refuses use_fargate_spot = true and evidence_force_destroy = true.
+use_fargate_spot       = false
+evidence_force_destroy = false
+
+# Every IAM role of this stack gets the bootstrap's boundary of this environment
+# (terraform/bootstrap output permissions_boundary_arns["prod"]).
+permissions_boundary_arn = "arn:aws:iam::123456789012:policy/action-tracker-prod-boundary"
 
 # Browsers sign in at the load balancer (OIDC), which needs HTTPS: the
 # certificate of the app's host name (tracker.example.com), issued by ACM in this region.

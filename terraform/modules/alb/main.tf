@@ -37,8 +37,10 @@ data "aws_ssm_parameter" "oidc_client_secret" {
 # Security group: open to the internet on 80/443 only, talks only to the app
 ################################################################################
 
+# name_prefix: with create_before_destroy, a fixed name would collide with the
+# group being replaced.
 resource "aws_security_group" "this" {
-  name        = "${local.prefix}-alb"
+  name_prefix = "${local.prefix}-alb-"
   description = "ALB: HTTP/HTTPS from the internet, HTTP to the app tasks only"
   vpc_id      = var.vpc_id
 
@@ -100,11 +102,13 @@ resource "aws_lb" "this" {
   idle_timeout               = 60
   drop_invalid_header_fields = true
 
+  # Keyed on a plan-time bool, not on the bucket name (known only after the log
+  # bucket exists). Keys: <bucket>/<prefix>/AWSLogs/<account>/elasticloadbalancing/...
   dynamic "access_logs" {
-    for_each = var.access_logs_bucket == null ? [] : [var.access_logs_bucket]
+    for_each = var.access_logs_enabled ? [1] : []
 
     content {
-      bucket  = access_logs.value
+      bucket  = var.access_logs_bucket
       prefix  = var.access_logs_prefix
       enabled = true
     }
@@ -117,8 +121,10 @@ resource "aws_lb" "this" {
 # Target group
 ################################################################################
 
+# name_prefix (at most 6 characters): with create_before_destroy a fixed name
+# would collide with the target group being replaced (e.g. a port change).
 resource "aws_lb_target_group" "this" {
-  name                 = local.prefix
+  name_prefix          = "app-"
   port                 = 8080
   protocol             = "HTTP"
   target_type          = "ip"

@@ -38,3 +38,19 @@ output "https_listener_arn" {
   description = "ARN of the HTTPS listener (OIDC sign-in by default, its rules for /metrics, bearer tokens and /health)."
   value       = aws_lb_listener.https.arn
 }
+
+# Read from the association, not the ACL: null unless the ACL actually guards this ALB.
+output "web_acl_arn" {
+  description = "ARN of the WAF web ACL associated with the load balancer, or null when `enable_waf` is false."
+  value       = one(aws_wafv2_web_acl_association.this[*].web_acl_arn)
+}
+
+output "waf_log_group_name" {
+  description = "CloudWatch log group of the WAF logs (`aws-waf-logs-<name>-<env>`), or null when `enable_waf` is false."
+  value       = one(aws_cloudwatch_log_group.waf[*].name)
+}
+
+output "access_logs_location" {
+  description = "Where the load balancer writes its access logs (`s3://<bucket>/<prefix>`; AWS adds /AWSLogs/<account>/elasticloadbalancing/...), or null when they are off."
+  value       = one([for l in aws_lb.this.access_logs : "s3://${l.bucket}/${l.prefix}" if l.enabled])
+}

@@ -20,7 +20,6 @@ variable "env" {
   }
 }
 
-
 variable "vpc_id" {
   description = "ID of the VPC the load balancer and its target group live in."
   type        = string
@@ -145,14 +144,69 @@ variable "oidc_session_timeout" {
   }
 }
 
+variable "access_logs_enabled" {
+  description = "Write ALB access logs to `access_logs_bucket`. A plan-time switch of its own, because the bucket's name is often known only after apply."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "access_logs_bucket" {
-  description = "S3 bucket for ALB access logs; null turns access logging off. The bucket policy must allow the regional ELB log delivery."
+  description = "Name of the S3 bucket for ALB access logs (SSE-S3; its policy must allow the ELB log delivery). Required when `access_logs_enabled`."
   type        = string
   default     = null
+
+  validation {
+    condition     = !var.access_logs_enabled || var.access_logs_bucket != null
+    error_message = "access_logs_bucket must be set when access_logs_enabled is true."
+  }
 }
 
 variable "access_logs_prefix" {
-  description = "Key prefix of the access logs inside `access_logs_bucket`."
+  description = "Key prefix of the access logs inside `access_logs_bucket`, without slashes at either end (logs land under <prefix>/AWSLogs/<account>/elasticloadbalancing/)."
+  type        = string
+  default     = "alb"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$", var.access_logs_prefix)) && !strcontains(var.access_logs_prefix, "AWSLogs")
+    error_message = "access_logs_prefix must be a key prefix without leading or trailing slashes that does not contain AWSLogs."
+  }
+}
+
+variable "enable_waf" {
+  description = "Attach a WAFv2 web ACL (AWS managed common, known bad inputs and IP reputation groups, plus a per-IP rate limit) to the load balancer, with logging."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "waf_rate_limit" {
+  description = "Requests per 5 minutes one client IP may send before the WAF blocks it (until its rate falls again)."
+  type        = number
+  default     = 2000
+  nullable    = false
+
+  validation {
+    condition     = var.waf_rate_limit >= 10 && var.waf_rate_limit <= 2000000000 && floor(var.waf_rate_limit) == var.waf_rate_limit
+    error_message = "waf_rate_limit must be a whole number between 10 and 2000000000 (AWS WAF's limits)."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Days the WAF log group keeps events."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of CloudWatch Logs' retention values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ...)."
+  }
+}
+
+variable "log_kms_key_arn" {
+  description = "KMS key ARN for the WAF log group; null keeps CloudWatch Logs' own encryption. The key policy must allow logs.<region>.amazonaws.com."
   type        = string
   default     = null
 }

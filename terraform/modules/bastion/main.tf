@@ -18,11 +18,15 @@ data "aws_ssm_parameter" "ami" {
 resource "aws_security_group" "this" {
   count = local.count
 
-  name        = "${local.prefix}-bastion"
+  name_prefix = "${local.prefix}-bastion-"
   description = "Bastion: no inbound; outbound for SSM Session Manager"
   vpc_id      = var.vpc_id
 
   tags = merge(var.tags, { Name = "${local.prefix}-bastion" })
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_vpc_security_group_egress_rule" "all" {
@@ -52,9 +56,10 @@ data "aws_iam_policy_document" "assume" {
 resource "aws_iam_role" "this" {
   count = local.count
 
-  name               = "${local.prefix}-bastion"
-  description        = "Bastion of ${local.prefix}: SSM Session Manager only"
-  assume_role_policy = data.aws_iam_policy_document.assume.json
+  name                 = "${local.prefix}-bastion"
+  description          = "Bastion of ${local.prefix}: SSM Session Manager only"
+  assume_role_policy   = data.aws_iam_policy_document.assume.json
+  permissions_boundary = var.permissions_boundary
 
   tags = var.tags
 }

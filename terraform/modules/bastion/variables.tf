@@ -59,6 +59,12 @@ variable "ami_ssm_parameter" {
   nullable    = false
 }
 
+variable "permissions_boundary" {
+  description = "ARN of the permissions boundary set on the bastion's IAM role; null sets none."
+  type        = string
+  default     = null
+}
+
 variable "tags" {
   description = "Extra tags for every resource of the module."
   type        = map(string)

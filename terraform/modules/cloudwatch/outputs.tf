@@ -8,6 +8,21 @@ output "log_group_arn" {
   value       = aws_cloudwatch_log_group.this.arn
 }
 
+output "log_retention_days" {
+  description = "Days the application log group keeps events (as set on the log group)."
+  value       = aws_cloudwatch_log_group.this.retention_in_days
+}
+
+output "log_kms_key_arn" {
+  description = "KMS key of the application log group, or null."
+  value       = aws_cloudwatch_log_group.this.kms_key_id
+}
+
+output "alarm_emails" {
+  description = "E-mail addresses subscribed to the alarm topic."
+  value       = sort([for s in aws_sns_topic_subscription.email : s.endpoint])
+}
+
 output "alarm_topic_arn" {
   description = "ARN of the SNS topic the alarms notify."
   value       = aws_sns_topic.this.arn

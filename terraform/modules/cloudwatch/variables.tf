@@ -20,7 +20,6 @@ variable "env" {
   }
 }
 
-
 variable "log_retention_days" {
   description = "Days the application log group keeps events."
   type        = number
@@ -34,7 +33,7 @@ variable "log_retention_days" {
 }
 
 variable "log_kms_key_arn" {
-  description = "KMS key ARN to encrypt the log group with; null uses CloudWatch Logs' own encryption."
+  description = "KMS key ARN to encrypt the log group with; null uses CloudWatch Logs' own encryption. The key policy must allow `logs.<region>.amazonaws.com` (kms:Encrypt*, Decrypt*, ReEncrypt*, GenerateDataKey*, Describe*) with an `kms:EncryptionContext:aws:logs:arn` condition."
   type        = string
   default     = null
 

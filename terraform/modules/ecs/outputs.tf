@@ -42,3 +42,28 @@ output "container_port" {
   description = "Port the application container listens on."
   value       = 8080
 }
+
+output "container_environment" {
+  description = "The app container's environment, name to value (from container-environment.json with the refs resolved)."
+  value       = local.container_environment_map
+}
+
+output "container_definition" {
+  description = "The app container definition as sent to ECS (decoded)."
+  value       = local.app_container
+}
+
+output "capacity_provider_strategy" {
+  description = "Capacity provider strategy of the service (FARGATE, or FARGATE base 1 plus FARGATE_SPOT)."
+  value       = local.capacity_provider_strategy
+}
+
+output "reconcile_rule_name" {
+  description = "Name of the EventBridge rule that runs the evidence reconcile, or null when off."
+  value       = one(aws_cloudwatch_event_rule.reconcile[*].name)
+}
+
+output "reconcile_events_role_arn" {
+  description = "ARN of the role EventBridge uses to run the reconcile task, or null when off."
+  value       = one(aws_iam_role.reconcile_events[*].arn)
+}

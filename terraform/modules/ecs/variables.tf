@@ -20,7 +20,6 @@ variable "env" {
   }
 }
 
-
 variable "region" {
   description = "AWS region (the awslogs region and the container's AWS_REGION)."
   type        = string
@@ -157,7 +156,7 @@ variable "target_group_arn_suffix" {
 }
 
 variable "execution_role_arn" {
-  description = "ARN of the task execution role (pulls the image, writes logs, reads the secret)."
+  description = "ARN of the task execution role (pulls the image, writes logs)."
   type        = string
   nullable    = false
 }
@@ -180,15 +179,61 @@ variable "evidence_bucket_name" {
   nullable    = false
 }
 
-variable "database_url_secret_arn" {
-  description = "ARN of the Secrets Manager secret whose value is the full postgres:// URL (injected as DATABASE_URL)."
+variable "database_url" {
+  description = "postgres:// URL of the database without a password (DATABASE_URL); the app adds the password from database_password_secret_arn."
   type        = string
   nullable    = false
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.database_url_secret_arn))
-    error_message = "database_url_secret_arn must be a Secrets Manager secret ARN."
+    condition     = can(regex("^postgres(ql)?://[^:@/\\s]+@", var.database_url))
+    error_message = "database_url must be a postgres:// URL with a user and no password (postgres://user@host:port/db)."
   }
+}
+
+variable "database_password_secret_arn" {
+  description = "ARN of the RDS-managed master user secret (DATABASE_PASSWORD_SECRET_ARN): the app reads the password from it at connect time, so a rotation needs no restart."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.database_password_secret_arn))
+    error_message = "database_password_secret_arn must be a Secrets Manager secret ARN."
+  }
+}
+
+variable "evidence_kms_key_arn" {
+  description = "KMS key ARN of the evidence bucket (EVIDENCE_KMS_KEY_ID, with EVIDENCE_SSE=aws:kms); null means SSE-S3 (EVIDENCE_SSE=AES256)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.evidence_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.evidence_kms_key_arn))
+    error_message = "evidence_kms_key_arn must be null or a KMS key ARN (not an alias: the task role's grant names the key)."
+  }
+}
+
+variable "use_fargate_spot" {
+  description = "Run every task after the first on Fargate Spot (cheaper; tasks may be interrupted with 2 minutes' notice). For dev."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "evidence_reconcile_schedule" {
+  description = "EventBridge schedule of the evidence reconcile task (report only), e.g. `rate(1 day)` or `cron(0 5 * * ? *)`; null turns it off."
+  type        = string
+  default     = "rate(1 day)"
+
+  validation {
+    condition     = var.evidence_reconcile_schedule == null || can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.evidence_reconcile_schedule))
+    error_message = "evidence_reconcile_schedule must be null, rate(N unit) or cron(...)."
+  }
+}
+
+variable "permissions_boundary" {
+  description = "ARN of the permissions boundary set on the IAM role this module creates (the reconcile schedule's events role); null sets none."
+  type        = string
+  default     = null
 }
 
 variable "alb_arn" {

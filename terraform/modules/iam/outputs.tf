@@ -2,8 +2,8 @@ output "execution_role_arn" {
   description = "ARN of the ECS task execution role."
   value       = aws_iam_role.execution.arn
 
-  # Tasks must not start before the role can read the secret.
-  depends_on = [aws_iam_role_policy_attachment.execution, aws_iam_role_policy.execution]
+  # Tasks must not start before the role can pull and log.
+  depends_on = [aws_iam_role_policy_attachment.execution]
 }
 
 output "execution_role_name" {
@@ -23,12 +23,15 @@ output "task_role_name" {
   value       = aws_iam_role.task.name
 }
 
-output "deploy_role_arn" {
-  description = "ARN of the GitHub Actions deploy role (for aws-actions/configure-aws-credentials)."
-  value       = aws_iam_role.deploy.arn
+output "permissions_boundaries" {
+  description = "Permissions boundary each role carries (execution, task); null when none."
+  value = {
+    execution = aws_iam_role.execution.permissions_boundary
+    task      = aws_iam_role.task.permissions_boundary
+  }
 }
 
-output "github_oidc_provider_arn" {
-  description = "ARN of the GitHub OIDC provider used by the deploy role."
-  value       = local.oidc_arn
+output "task_role_kms_key_arn" {
+  description = "KMS key the task role may GenerateDataKey/Decrypt with (the evidence bucket's); null when none."
+  value       = var.evidence_kms_key_arn
 }

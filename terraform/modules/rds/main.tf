@@ -16,8 +16,10 @@ resource "aws_db_subnet_group" "this" {
   tags = merge(var.tags, { Name = local.prefix })
 }
 
+# name_prefix: a replacement is created before the old group goes, so the two
+# must not share a name.
 resource "aws_security_group" "this" {
-  name        = "${local.prefix}-db"
+  name_prefix = "${local.prefix}-db-"
   description = "PostgreSQL: tcp 5432 from the app tasks only"
   vpc_id      = var.vpc_id
 
@@ -38,13 +40,35 @@ resource "aws_vpc_security_group_ingress_rule" "from_app" {
 }
 
 ################################################################################
-# Master password
+# Parameters: TLS required, slow statements logged
 ################################################################################
 
-# Letters and digits only: the password is embedded in a postgres:// URL unescaped.
-resource "random_password" "this" {
-  length  = 32
-  special = false
+resource "aws_db_parameter_group" "this" {
+  name_prefix = "${local.prefix}-pg16-"
+  family      = "postgres16"
+  description = "PostgreSQL 16 of ${local.prefix}: TLS only, slow statements logged"
+
+  # The server refuses unencrypted connections, whatever a client asks for.
+  # pending-reboot is accepted for static and dynamic parameters alike; a new
+  # instance starts with it applied.
+  parameter {
+    name         = "rds.force_ssl"
+    value        = "1"
+    apply_method = "pending-reboot"
+  }
+
+  # Statements slower than 1 s go to the postgresql log (exported to CloudWatch).
+  parameter {
+    name         = "log_min_duration_statement"
+    value        = "1000"
+    apply_method = "immediate"
+  }
+
+  tags = merge(var.tags, { Name = "${local.prefix}-pg16" })
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 ################################################################################
@@ -64,41 +88,38 @@ resource "aws_db_instance" "this" {
 
   db_name  = local.db_name
   username = local.username
-  password = random_password.this.result
   port     = local.port
+
+  # RDS creates the master password and keeps it in its own Secrets Manager
+  # secret (rotated by RDS, every 7 days by default): no password in the
+  # Terraform state or plan. The app reads it from that secret.
+  manage_master_user_password   = true
+  master_user_secret_kms_key_id = var.master_user_secret_kms_key_id
+
+  iam_database_authentication_enabled = var.iam_database_authentication
 
   db_subnet_group_name   = aws_db_subnet_group.this.name
   vpc_security_group_ids = [aws_security_group.this.id]
+  parameter_group_name   = aws_db_parameter_group.this.name
   publicly_accessible    = false
   multi_az               = var.multi_az
 
   backup_retention_period = 7
+  backup_window           = "02:00-03:00"
+  maintenance_window      = "sun:03:30-sun:04:30"
   copy_tags_to_snapshot   = true
   deletion_protection     = var.deletion_protection
   skip_final_snapshot     = var.skip_final_snapshot
 
   final_snapshot_identifier = var.skip_final_snapshot ? null : "${local.prefix}-final"
 
+  performance_insights_enabled          = true
+  performance_insights_retention_period = 7
+  enabled_cloudwatch_logs_exports       = ["postgresql", "upgrade"]
+
   # engine_version is pinned; a minor upgrade made by AWS would show as drift.
   auto_minor_version_upgrade = false
   apply_immediately          = var.apply_immediately
 
   tags = merge(var.tags, { Name = local.prefix })
-}
-
-################################################################################
-# Secret: the full connection URL the app reads as DATABASE_URL
-################################################################################
-
-resource "aws_secretsmanager_secret" "this" {
-  name                    = "${local.prefix}/database-url"
-  description             = "PostgreSQL connection URL of ${local.prefix} (DATABASE_URL)"
-  recovery_window_in_days = var.secret_recovery_window_in_days
-
-  tags = var.tags
-}
-
-resource "aws_secretsmanager_secret_version" "this" {
-  secret_id     = aws_secretsmanager_secret.this.id
-  secret_string = "postgres://${local.username}:${random_password.this.result}@${aws_db_instance.this.address}:${local.port}/${local.db_name}?sslmode=verify-full"
 }

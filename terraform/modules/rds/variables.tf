@@ -20,7 +20,6 @@ variable "env" {
   }
 }
 
-
 variable "vpc_id" {
   description = "ID of the VPC of the database's security group."
   type        = string
@@ -84,16 +83,17 @@ variable "skip_final_snapshot" {
   nullable    = false
 }
 
-variable "secret_recovery_window_in_days" {
-  description = "Days a deleted database-url secret can be restored (0 deletes at once)."
-  type        = number
-  default     = 7
+variable "iam_database_authentication" {
+  description = "Also accept IAM database authentication tokens (`rds-db:connect`); the password in the master user secret keeps working."
+  type        = bool
+  default     = false
   nullable    = false
+}
 
-  validation {
-    condition     = var.secret_recovery_window_in_days == 0 || (var.secret_recovery_window_in_days >= 7 && var.secret_recovery_window_in_days <= 30)
-    error_message = "secret_recovery_window_in_days must be 0 or between 7 and 30."
-  }
+variable "master_user_secret_kms_key_id" {
+  description = "KMS key (ARN or ID) for the RDS-managed master user secret; null uses the account's `aws/secretsmanager` key."
+  type        = string
+  default     = null
 }
 
 variable "tags" {

@@ -9,7 +9,8 @@ locals {
 ################################################################################
 
 resource "aws_s3_bucket" "this" {
-  bucket        = local.bucket_name
+  bucket = local.bucket_name
+  # Off unless asked for (teardown of a throwaway env): evidence is records.
   force_destroy = var.force_destroy
 
   tags = merge(var.tags, { Name = local.bucket_name })
@@ -53,6 +54,44 @@ resource "aws_s3_bucket_versioning" "this" {
 
   versioning_configuration {
     status = "Enabled"
+  }
+}
+
+################################################################################
+# Server access logs: who read or wrote which object, kept in the log bucket
+################################################################################
+
+resource "aws_s3_bucket_logging" "this" {
+  count = var.access_logs_bucket == null ? 0 : 1
+
+  bucket        = aws_s3_bucket.this.id
+  target_bucket = var.access_logs_bucket
+  target_prefix = var.access_logs_prefix
+
+  # Date-partitioned keys: cheaper to query (Athena) and to expire by prefix.
+  target_object_key_format {
+    partitioned_prefix {
+      partition_date_source = "EventTime"
+    }
+  }
+}
+
+################################################################################
+# CORS: the page uploads evidence straight to S3 with presigned PUT/POST
+################################################################################
+
+resource "aws_s3_bucket_cors_configuration" "this" {
+  count = length(var.cors_allowed_origins) == 0 ? 0 : 1
+
+  bucket = aws_s3_bucket.this.id
+
+  cors_rule {
+    allowed_methods = ["PUT", "POST", "GET", "HEAD"]
+    allowed_origins = var.cors_allowed_origins
+    allowed_headers = ["*"]
+    # The page reads ETag to confirm what S3 stored.
+    expose_headers  = ["ETag"]
+    max_age_seconds = 3000
   }
 }
 

@@ -20,7 +20,6 @@ variable "env" {
   }
 }
 
-
 variable "kms_key_arn" {
   description = "KMS key ARN for SSE-KMS default encryption; null uses SSE-S3 (AES256)."
   type        = string
@@ -61,6 +60,36 @@ variable "force_destroy" {
   type        = bool
   default     = false
   nullable    = false
+}
+
+variable "access_logs_bucket" {
+  description = "Bucket (name) that receives the server access logs; null turns them off."
+  type        = string
+  default     = null
+}
+
+variable "access_logs_prefix" {
+  description = "Key prefix of the server access logs in access_logs_bucket."
+  type        = string
+  default     = "s3/evidence/"
+  nullable    = false
+
+  validation {
+    condition     = endswith(var.access_logs_prefix, "/")
+    error_message = "access_logs_prefix must end with a slash."
+  }
+}
+
+variable "cors_allowed_origins" {
+  description = "Origins (scheme://host[:port], no path) of the pages that upload evidence directly; empty means no CORS configuration."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for o in var.cors_allowed_origins : can(regex("^https?://[^/\\s*]+$", o))])
+    error_message = "cors_allowed_origins must be origins such as https://tracker.example.com (no path, no trailing slash, no wildcard)."
+  }
 }
 
 variable "tags" {

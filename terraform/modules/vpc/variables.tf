@@ -74,6 +74,54 @@ variable "single_nat_gateway" {
   nullable    = false
 }
 
+variable "region" {
+  description = "AWS region of the VPC: names the endpoint services (com.amazonaws.<region>.<service>)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
+    error_message = "region must be an AWS region name such as eu-west-1."
+  }
+}
+
+variable "enable_flow_logs" {
+  description = "Record the VPC's flow logs (all traffic, 10-minute aggregation) to `flow_logs_bucket_arn`."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "flow_logs_bucket_arn" {
+  description = "ARN of the S3 bucket for the flow logs (its policy must allow delivery.logs.amazonaws.com); they land under <flow_logs_prefix>/AWSLogs/<account>/vpcflowlogs/. Required when `enable_flow_logs`."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = !var.enable_flow_logs || var.flow_logs_bucket_arn != null
+    error_message = "flow_logs_bucket_arn must be set when enable_flow_logs is true."
+  }
+}
+
+variable "flow_logs_prefix" {
+  description = "Key prefix of the flow logs inside the bucket, without slashes at either end (the log bucket's grant is for <prefix>/AWSLogs/<account>/)."
+  type        = string
+  default     = "vpc-flow-logs"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9/_-]*[A-Za-z0-9_-]$", var.flow_logs_prefix))
+    error_message = "flow_logs_prefix must have no leading or trailing slash."
+  }
+}
+
+variable "enable_interface_endpoints" {
+  description = "Interface endpoints (private DNS) for what the tasks call: ecr.api, ecr.dkr (image pulls), logs (awslogs driver) and secretsmanager (the database password). Costs per endpoint, AZ and hour; the S3 gateway endpoint exists regardless."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "tags" {
   description = "Extra tags for every resource of the module."
   type        = map(string)
