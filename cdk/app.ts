@@ -1,9 +1,11 @@
-// The CDK app: one stack per environment. Which environments come from the
-// context: `-c env=dev` (or prod) for one, otherwise every one listed in
-// cdk.json's `envs`. Run it with `npm run cdk:synth` (cdk/synth.mjs bundles
-// this file with esbuild; no ts-node) or `npx cdk synth` with the CDK CLI,
-// which reads cdk.json's "app" and runs the same runner.
+// The CDK app: one stack per environment plus the bootstrap stack (the twin of
+// terraform/bootstrap). Which environments come from the context: `-c env=dev`
+// (or prod) for one, otherwise every one listed in cdk.json's `envs`. Run it
+// with `npm run cdk:synth` (cdk/synth.mjs bundles this file with esbuild; no
+// ts-node) or `npx cdk synth` with the CDK CLI, which reads cdk.json's "app"
+// and runs the same runner.
 import { App } from 'aws-cdk-lib';
+import { buildBootstrapStack } from './bootstrap';
 import { buildStack, DEPLOY_ENVS, type DeployEnv } from './stack';
 
 const app = new App();
@@ -16,6 +18,7 @@ for (const env of envs) {
   }
   buildStack(app, env as DeployEnv);
 }
+buildBootstrapStack(app);
 
 const assembly = app.synth();
 // Synth does not print annotations (the CDK CLI does): print them here, and

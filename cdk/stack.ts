@@ -1,296 +1,59 @@
-// The CDK twin of terraform/: the same deployment (VPC, ALB, ECS Fargate, RDS
-// PostgreSQL, evidence bucket, IAM, CloudWatch, optional bastion), kept for
-// comparison. Every value comes from /tmp/deploy/SPEC.md (issue 5) and issue 13
-// (OIDC at the load balancer, API tokens straight to the tasks); the container
-// environment names only settings of lib/config.ts (the type says so).
+// The CDK twin of terraform/: the same deployment, one construct per Terraform
+// module (cdk/constructs/), composed here. Names, values and options follow
+// /tmp/i14/SPEC.md (issue 14) and the Terraform modules.
 //
 // buildStack(app, env) is what both the synth runner (cdk/app.ts) and the
 // vitest comparison suites call. It needs no AWS account: the account and
 // region are fixed dummies and the availability zones are set as context on
 // the stack itself, so a bare `new App()` synthesizes offline too.
-import { Annotations, App, Aws, CfnOutput, Duration, Fn, SecretValue, Stack, Tags, type StackProps } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { CfnOutput, Tags, type App, type CfnElement, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as rds from 'aws-cdk-lib/aws-rds';
-import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import type { Construct } from 'constructs';
-import { SETTINGS, type SettingName } from '../lib/config';
+import type { Construct, IConstruct } from 'constructs';
+import { SETTINGS } from '../lib/config';
+import { Alb } from './constructs/alb';
+import { Bastion } from './constructs/bastion';
+import { Ecs } from './constructs/ecs';
+import { Iam } from './constructs/iam';
+import { Logs } from './constructs/logs';
+import { ModularStack } from './constructs/module';
+import { Monitoring } from './constructs/monitoring';
+import { Network } from './constructs/network';
+import { Rds } from './constructs/rds';
+import { Storage } from './constructs/storage';
+import {
+  ACCOUNT,
+  AVAILABILITY_ZONES,
+  AZ_CONTEXT_KEY,
+  DB_PORT,
+  DEPLOY_ENVS,
+  REGION,
+  defaultProps,
+  guardRailViolations,
+  type ActionTrackerProps,
+  type DeployEnv,
+} from './props';
 
-export type DeployEnv = 'dev' | 'prod';
-export const DEPLOY_ENVS: readonly DeployEnv[] = ['dev', 'prod'];
+export * from './props';
+export { containerEnvironment, CONTAINER_REFS, RECONCILE_COMMAND } from './constructs/ecs';
+export { buildBootstrapStack, BootstrapStack, BOOTSTRAP_STACK_ID, defaultBootstrapProps, type BootstrapProps } from './bootstrap';
 
-/** The dummy account and the region every stack is bound to (offline synth). */
-export const ACCOUNT = '123456789012';
-export const REGION = 'eu-west-1';
-export const AVAILABILITY_ZONES = ['eu-west-1a', 'eu-west-1b'] as const;
-export const AZ_CONTEXT_KEY = `availability-zones:account=${ACCOUNT}:region=${REGION}`;
-
-/** Placeholder image for synth; a real deploy passes `-c docker_image=<repo>:sha-<commit>`. */
-export const PLACEHOLDER_IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/action-tracker:sha-0000000000000000000000000000000000000000`;
-
-export const APP_PORT = 8080;
-export const DB_PORT = 5432;
-export const DB_NAME = 'tracker';
-export const DB_USER = 'tracker';
-
-export interface OidcProps {
-  readonly issuer: string;
-  readonly authorizationEndpoint: string;
-  readonly tokenEndpoint: string;
-  readonly userInfoEndpoint: string;
-  readonly clientId: string;
-  /**
-   * ARN of the Secrets Manager secret holding the client secret: the template
-   * carries a `{{resolve:secretsmanager:…}}` reference, never the value. (Terraform
-   * also takes an SSM SecureString parameter; CloudFormation's ssm-secure
-   * references are not offered for listener properties, so the twin does not.)
-   */
-  readonly clientSecretArn: string;
-  readonly scope: string;
-  readonly sessionTimeoutSeconds: number;
+/** The module constructs of a stack, by Terraform module. */
+export interface ActionTrackerModules {
+  readonly logs: Logs;
+  readonly vpc: Network;
+  readonly s3: Storage;
+  readonly cloudwatch: Monitoring;
+  readonly alb: Alb;
+  readonly rds: Rds;
+  readonly iam: Iam;
+  readonly ecs: Ecs;
+  readonly bastion?: Bastion;
 }
 
-/** Priorities of the HTTPS listener's rules (terraform/modules/alb `local.priority`); the default action signs browsers in. */
-export const LISTENER_PRIORITY = { metrics: 10, bearer: 20, health: 30 } as const;
-
-export interface ActionTrackerProps {
-  /** Prefix of every name (SPEC: `name`, default `action-tracker`). */
-  readonly name: string;
-  readonly env: DeployEnv;
-  /** Container image, `<repository>:sha-<commit>` (SPEC: `docker_image`). */
-  readonly dockerImage: string;
-  readonly vpcCidr: string;
-  readonly singleNatGateway: boolean;
-  /** The HTTPS listener's certificate: required, ALB OIDC sign-in runs on HTTPS listeners only. */
-  readonly certificateArn: string;
-  /** The identity provider the ALB signs browsers in with (SPEC: the `oidc_*` variables). */
-  readonly oidc: OidcProps;
-  /** How the tasks read the signed claims (the app's OIDC_* settings). */
-  readonly oidcUserClaim: string;
-  readonly oidcGroupsClaim: string;
-  readonly oidcRoleMap: string;
-  readonly oidcDefaultRole: 'viewer' | 'member' | 'lead' | 'admin' | 'none';
-  readonly accessLogsBucket?: string | undefined;
-  readonly dbInstanceClass: string;
-  readonly multiAz: boolean;
-  readonly deletionProtection: boolean;
-  readonly applyImmediately: boolean;
-  /** SPEC: SSE AES256 by default, aws:kms with this key. */
-  readonly kmsKeyArn?: string | undefined;
-  readonly logRetentionDays: number;
-  readonly enableBastion: boolean;
-  /** `owner/repo` trusted by the GitHub OIDC deploy role. */
-  readonly githubRepository: string;
-  /** The ECR repository the deploy role may push to. */
-  readonly ecrRepositoryName: string;
-  /** Terraform remote state (terraform/bootstrap) the deploy role may use. */
-  readonly tfStateBucket: string;
-  readonly tfLockTable: string;
-}
-
-/** Per-environment defaults, as terraform/envs/<env>.tfvars sets them (SPEC). */
-export function defaultProps(env: DeployEnv): ActionTrackerProps {
-  const name = 'action-tracker';
-  const prod = env === 'prod';
-  const cognitoDomain = prod ? name : `${name}-${env}`;
-  return {
-    name,
-    env,
-    dockerImage: PLACEHOLDER_IMAGE,
-    vpcCidr: '10.20.0.0/16',
-    singleNatGateway: !prod,
-    // Placeholders, as in terraform/envs/<env>.tfvars: a real deploy passes its own.
-    certificateArn: `arn:aws:acm:${REGION}:${ACCOUNT}:certificate/00000000-0000-0000-0000-000000000000`,
-    oidc: {
-      issuer: `https://cognito-idp.${REGION}.amazonaws.com/${REGION}_EXAMPLE${prod ? 'pr' : 'dv'}`,
-      authorizationEndpoint: `https://${cognitoDomain}.auth.${REGION}.amazoncognito.com/oauth2/authorize`,
-      tokenEndpoint: `https://${cognitoDomain}.auth.${REGION}.amazoncognito.com/oauth2/token`,
-      userInfoEndpoint: `https://${cognitoDomain}.auth.${REGION}.amazoncognito.com/oauth2/userInfo`,
-      clientId: 'replace-with-the-app-client-id',
-      clientSecretArn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}/${env}/oidc-client-secret-AbCdEf`,
-      scope: 'openid email profile',
-      sessionTimeoutSeconds: 28800,
-    },
-    oidcUserClaim: 'email',
-    oidcGroupsClaim: 'custom:groups',
-    oidcRoleMap: 'sre-admins=admin,sre-leads=lead,sre=member,auditors=viewer',
-    oidcDefaultRole: 'none',
-    accessLogsBucket: undefined,
-    dbInstanceClass: 'db.t4g.micro',
-    multiAz: prod,
-    deletionProtection: prod,
-    applyImmediately: false,
-    kmsKeyArn: undefined,
-    logRetentionDays: 30,
-    enableBastion: false,
-    githubRepository: 'example-org/action-tracker',
-    ecrRepositoryName: name,
-    tfStateBucket: `${name}-tfstate-${ACCOUNT}`,
-    tfLockTable: `${name}-tfstate-lock`,
-  };
-}
-
-/** SPEC subnet CIDRs, by subnet group and AZ index. */
-export const SUBNET_CIDRS = {
-  public: ['10.20.0.0/24', '10.20.1.0/24'],
-  private: ['10.20.10.0/24', '10.20.11.0/24'],
-} as const;
-
-/**
- * Fixed subnet CIDRs: CDK's default allocator packs subnets one after the other
- * (10.20.2.0/24 for the first private subnet), the spec wants 10.20.10.0/24.
- */
-class FixedSubnetCidrs implements ec2.IIpAddresses {
-  constructor(
-    private readonly vpcCidr: string,
-    private readonly cidrs: Record<string, readonly string[]>,
-    private readonly azs: readonly string[],
-  ) {}
-  allocateVpcCidr(): ec2.VpcIpamOptions {
-    return { cidrBlock: this.vpcCidr };
-  }
-  allocateSubnetsCidr(input: ec2.AllocateCidrRequest): ec2.SubnetIpamOptions {
-    return {
-      allocatedSubnets: input.requestedSubnets.map((subnet) => {
-        const cidr = this.cidrs[subnet.configuration.name]?.[this.azs.indexOf(subnet.availabilityZone)];
-        if (!cidr) throw new Error(`no CIDR in the spec for subnet ${subnet.configuration.name} in ${subnet.availabilityZone}`);
-        return { cidr };
-      }),
-    };
-  }
-}
-
-/**
- * A Secrets Manager secret for the container whose grant is exactly
- * `secretsmanager:GetSecretValue` on the one ARN (SPEC, execution role).
- * `ecs.Secret.fromSecretsManager` would also grant DescribeSecret, in a
- * separate default policy; the statement lives inline on the role instead.
- */
-class WholeSecret extends ecs.Secret {
-  readonly hasField = false;
-  constructor(readonly arn: string) {
-    super();
-  }
-  override grantRead(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.drop(grantee, 'granted inline on the execution role (GetSecretValue on this secret only)');
-  }
-}
-
-/**
- * The settings the deployment depends on: set in the task (DATABASE_URL as a
- * secret), identically by Terraform and this stack. Every other setting keeps
- * the app's default, so a setting added to lib/config.ts needs no change here.
- */
-export const DEPLOYMENT_SETTINGS = [
-  'PORT',
-  'HOST',
-  'DATABASE_URL',
-  'MIGRATE_ON_START',
-  'ALB_IDLE_TIMEOUT_S',
-  'SHUTDOWN_TIMEOUT_MS',
-  'EVIDENCE_BUCKET',
-  'EVIDENCE_SSE',
-  'AWS_REGION',
-  'AUTH_MODE',
-  'ALB_OIDC_SIGNER_ARN',
-  'OIDC_USER_CLAIM',
-  'OIDC_GROUPS_CLAIM',
-  'OIDC_ROLE_MAP',
-  'OIDC_DEFAULT_ROLE',
-] as const satisfies readonly SettingName[];
-export const SECRET_SETTINGS = ['DATABASE_URL'] as const satisfies readonly SettingName[];
-
-type SecretSetting = (typeof SECRET_SETTINGS)[number];
-type RequiredEnvironment = Exclude<(typeof DEPLOYMENT_SETTINGS)[number], SecretSetting>;
-/** Plain values of the task: the required ones, plus any other setting (only names lib/config.ts knows compile). */
-export type ContainerEnvironment = Record<RequiredEnvironment, string> & Partial<Record<Exclude<SettingName, SecretSetting>, string>>;
-
-export function containerEnvironment(values: {
-  bucketName: string;
-  region: string;
-  kmsKeyArn?: string | undefined;
-  loadBalancerArn: string;
-  oidcUserClaim: string;
-  oidcGroupsClaim: string;
-  oidcRoleMap: string;
-  oidcDefaultRole: string;
-}): ContainerEnvironment {
-  return {
-    // Listen on the task's interface; only the ALB's security group reaches it.
-    PORT: String(APP_PORT),
-    HOST: '0.0.0.0',
-    DATA_DIR: '/tmp/data',
-    DB_POOL_MAX: '10',
-    DB_STATEMENT_TIMEOUT_MS: '5000',
-    DB_QUERY_TIMEOUT_MS: '6000',
-    MIGRATE_ON_START: 'true',
-    LOG_LEVEL: 'info',
-    MAX_JSON_BODY_BYTES: '1048576',
-    HEALTH_TIMEOUT_MS: '1500', // below the target group's 5 s health-check timeout
-    ALB_IDLE_TIMEOUT_S: '60', // the ALB's idle timeout
-    SHUTDOWN_TIMEOUT_MS: '25000', // inside the container's 30 s stopTimeout
-    EVIDENCE_BUCKET: values.bucketName,
-    EVIDENCE_SSE: values.kmsKeyArn ? 'aws:kms' : 'AES256',
-    ...(values.kmsKeyArn ? { EVIDENCE_KMS_KEY_ID: values.kmsKeyArn } : {}),
-    EVIDENCE_MAX_BYTES: '104857600',
-    EVIDENCE_PRESIGN_DOWNLOADS: 'false',
-    EVIDENCE_PRESIGN_TTL_S: '60',
-    EVIDENCE_UPLOAD_TTL_S: '3600',
-    // Identity: the ALB signs users in and signs their claims; the tasks accept
-    // only what this load balancer signed, with the keys of its region.
-    AUTH_MODE: 'alb-oidc',
-    ALB_OIDC_SIGNER_ARN: values.loadBalancerArn,
-    AWS_REGION: values.region,
-    OIDC_USER_CLAIM: values.oidcUserClaim,
-    OIDC_GROUPS_CLAIM: values.oidcGroupsClaim,
-    OIDC_ROLE_MAP: values.oidcRoleMap,
-    OIDC_DEFAULT_ROLE: values.oidcDefaultRole,
-  };
-}
-
-/**
- * Logical ids the comparison tests look up (Template.fromStack(stack) then
- * template.findResources / getResourceId via stack.getLogicalId(construct)).
- */
-export interface ActionTrackerResources {
-  vpc: ec2.Vpc;
-  albSecurityGroup: ec2.SecurityGroup;
-  appSecurityGroup: ec2.SecurityGroup;
-  dbSecurityGroup: ec2.SecurityGroup;
-  bastionSecurityGroup?: ec2.SecurityGroup;
-  loadBalancer: elbv2.ApplicationLoadBalancer;
-  targetGroup: elbv2.ApplicationTargetGroup;
-  httpListener: elbv2.ApplicationListener;
-  httpsListener: elbv2.ApplicationListener;
-  cluster: ecs.Cluster;
-  taskDefinition: ecs.FargateTaskDefinition;
-  container: ecs.ContainerDefinition;
-  service: ecs.FargateService;
-  database: rds.DatabaseInstance;
-  databaseMasterSecret: secretsmanager.Secret;
-  databaseUrlSecret: secretsmanager.Secret;
-  bucket: s3.Bucket;
-  logGroup: logs.LogGroup;
-  alarmTopic: sns.Topic;
-  alarms: Record<string, cloudwatch.Alarm>;
-  executionRole: iam.Role;
-  taskRole: iam.Role;
-  githubOidcProvider: iam.OidcProviderNative;
-  deployRole: iam.Role;
-  bastion?: ec2.Instance;
-}
-
-export class ActionTrackerStack extends Stack {
+export class ActionTrackerStack extends ModularStack {
   readonly settings: ActionTrackerProps;
-  readonly resources: ActionTrackerResources;
+  readonly modules: ActionTrackerModules;
 
   constructor(scope: Construct, id: string, settings: ActionTrackerProps, props: StackProps = {}) {
     super(scope, id, { ...props, env: { account: ACCOUNT, region: REGION } });
@@ -304,619 +67,119 @@ export class ActionTrackerStack extends Stack {
     Tags.of(this).add('Project', s.name);
     Tags.of(this).add('Environment', s.env);
 
-    // ---------------------------------------------------------------- vpc
-    const azs = [...AVAILABILITY_ZONES];
-    const vpc = new ec2.Vpc(this, 'Vpc', {
-      vpcName: prefix,
-      ipAddresses: new FixedSubnetCidrs(s.vpcCidr, SUBNET_CIDRS, azs),
-      availabilityZones: azs,
-      natGateways: s.singleNatGateway ? 1 : azs.length,
-      subnetConfiguration: [
-        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
-        { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 24 },
-      ],
-      enableDnsHostnames: true,
-      enableDnsSupport: true,
-      restrictDefaultSecurityGroup: false,
+    const logs = new Logs(this, 'Logs', { settings: s, prefix });
+    const vpc = new Network(this, 'Network', { settings: s, prefix, logs });
+    const storage = new Storage(this, 'Storage', { settings: s, prefix, logBucket: logs.bucket });
+    const monitoring = new Monitoring(this, 'Monitoring', { settings: s, prefix });
+    const alb = new Alb(this, 'Alb', { settings: s, prefix, vpc: vpc.vpc, subnets: vpc.publicSubnets, logBucket: logs.bucket });
+    const rds = new Rds(this, 'Rds', { settings: s, prefix, vpc: vpc.vpc, subnets: vpc.privateSubnets });
+    const roles = new Iam(this, 'Iam', {
+      settings: s,
+      prefix,
+      evidenceBucket: storage.bucket,
+      databasePasswordSecretArn: rds.masterUserSecretArn,
+      databaseResourceId: rds.resourceId,
     });
-    const publicSubnets = { subnetType: ec2.SubnetType.PUBLIC };
-    const privateSubnets = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
-
-    // ------------------------------------------------------ security groups
-    // Only the spec's rules. allowAllOutbound:false where egress is restricted
-    // (CDK then renders one placeholder "disallow all" egress rule).
-    const albSecurityGroup = new ec2.SecurityGroup(this, 'AlbSecurityGroup', {
-      vpc,
-      securityGroupName: `${prefix}-alb`,
-      description: 'ALB: HTTP/HTTPS from the internet, 8080 to the app only',
-      allowAllOutbound: false,
-    });
-    const appSecurityGroup = new ec2.SecurityGroup(this, 'AppSecurityGroup', {
-      vpc,
-      securityGroupName: `${prefix}-app`,
-      description: 'App tasks: 8080 from the ALB only',
-      allowAllOutbound: true,
-    });
-    const dbSecurityGroup = new ec2.SecurityGroup(this, 'DbSecurityGroup', {
-      vpc,
-      securityGroupName: `${prefix}-db`,
-      description: 'PostgreSQL: 5432 from the app only',
-      allowAllOutbound: false,
-    });
-    albSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'HTTP from the internet');
-    albSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS from the internet');
-    albSecurityGroup.addEgressRule(appSecurityGroup, ec2.Port.tcp(APP_PORT), 'To the app');
-    appSecurityGroup.addIngressRule(albSecurityGroup, ec2.Port.tcp(APP_PORT), 'From the ALB');
-    dbSecurityGroup.addIngressRule(appSecurityGroup, ec2.Port.tcp(DB_PORT), 'PostgreSQL from the app');
-
-    // ------------------------------------------------------------------ s3
-    const bucket = new s3.Bucket(this, 'EvidenceBucket', {
-      bucketName: `${prefix}-evidence-${this.account}`,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      ...(s.kmsKeyArn
-        ? {
-            encryption: s3.BucketEncryption.KMS,
-            encryptionKey: kms.Key.fromKeyArn(this, 'EvidenceKey', s.kmsKeyArn),
-            bucketKeyEnabled: true,
-          }
-        : { encryption: s3.BucketEncryption.S3_MANAGED }),
-      versioned: true,
-      enforceSSL: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [
-        {
-          id: 'noncurrent-versions-and-aborted-uploads',
-          enabled: true,
-          noncurrentVersionExpiration: Duration.days(90),
-          abortIncompleteMultipartUploadAfter: Duration.days(7),
-        },
-      ],
-    });
-    // ----------------------------------------------------------------- rds
-    const databaseMasterSecret = new secretsmanager.Secret(this, 'DatabaseMasterSecret', {
-      secretName: `${prefix}/database-master`,
-      description: 'PostgreSQL master credentials (generated)',
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify({ username: DB_USER }),
-        generateStringKey: 'password',
-        passwordLength: 32,
-        // Letters and digits only: the password goes into a postgres:// URL.
-        excludePunctuation: true,
-        includeSpace: false,
-      },
-    });
-    const database = new rds.DatabaseInstance(this, 'Database', {
-      instanceIdentifier: prefix,
-      engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16_4 }),
-      instanceType: new ec2.InstanceType(s.dbInstanceClass.replace(/^db\./, '')),
-      vpc,
-      vpcSubnets: privateSubnets,
-      subnetGroup: new rds.SubnetGroup(this, 'DatabaseSubnetGroup', {
-        vpc,
-        subnetGroupName: `${prefix}-db`,
-        description: `${prefix} database: private subnets`,
-        vpcSubnets: privateSubnets,
-      }),
-      securityGroups: [dbSecurityGroup],
-      port: DB_PORT,
-      databaseName: DB_NAME,
-      credentials: rds.Credentials.fromSecret(databaseMasterSecret, DB_USER),
-      allocatedStorage: 20,
-      maxAllocatedStorage: 100,
-      storageType: rds.StorageType.GP3,
-      storageEncrypted: true,
-      backupRetention: Duration.days(7),
-      multiAz: s.multiAz,
-      deletionProtection: s.deletionProtection,
-      applyImmediately: s.applyImmediately,
-      publiclyAccessible: false,
-      autoMinorVersionUpgrade: false, // 16.4 is pinned: an AWS upgrade would be drift
-    });
-    // The secret the container reads: the whole postgres:// URL (SPEC).
-    const databaseUrlSecret = new secretsmanager.Secret(this, 'DatabaseUrlSecret', {
-      secretName: `${prefix}/database-url`,
-      description: 'DATABASE_URL for the app: postgres://tracker:<pw>@<endpoint>:5432/tracker?sslmode=verify-full',
-      secretStringValue: SecretValue.unsafePlainText(
-        Fn.join('', [
-          `postgres://${DB_USER}:`,
-          databaseMasterSecret.secretValueFromJson('password').unsafeUnwrap(),
-          '@',
-          database.dbInstanceEndpointAddress,
-          // RDS requires TLS: verified against the RDS CA bundle the image trusts (NODE_EXTRA_CA_CERTS).
-          `:${DB_PORT}/${DB_NAME}?sslmode=verify-full`,
-        ]),
-      ),
-    });
-
-    // ---------------------------------------------------------- cloudwatch
-    const logGroup = new logs.LogGroup(this, 'LogGroup', {
-      logGroupName: `/ecs/${prefix}`,
-      retention: retentionDays(s.logRetentionDays),
-    });
-
-    // ----------------------------------------------------------------- iam
-    const ecsTasks = new iam.ServicePrincipal('ecs-tasks.amazonaws.com');
-    const executionRole = new iam.Role(this, 'ExecutionRole', {
-      roleName: `${prefix}-execution`,
-      assumedBy: ecsTasks,
-      description: 'ECS task execution: pull the image, write logs, read the DATABASE_URL secret',
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonECSTaskExecutionRolePolicy')],
-      inlinePolicies: {
-        'database-url-secret': new iam.PolicyDocument({
-          statements: [
-            new iam.PolicyStatement({
-              sid: 'ReadDatabaseUrl',
-              actions: ['secretsmanager:GetSecretValue'],
-              resources: [databaseUrlSecret.secretArn],
-            }),
-          ],
-        }),
-      },
-    });
-    const taskRoleStatements = [
-      new iam.PolicyStatement({
-        sid: 'EvidenceObjects',
-        actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
-        resources: [bucket.arnForObjects('*')],
-      }),
-      new iam.PolicyStatement({
-        sid: 'EvidenceBucket',
-        actions: ['s3:ListBucket'],
-        resources: [bucket.bucketArn],
-      }),
-    ];
-    if (s.kmsKeyArn) {
-      taskRoleStatements.push(
-        new iam.PolicyStatement({
-          sid: 'EvidenceKey',
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          resources: [s.kmsKeyArn],
-        }),
-      );
-    }
-    const taskRole = new iam.Role(this, 'TaskRole', {
-      roleName: `${prefix}-task`,
-      assumedBy: ecsTasks,
-      description: 'The app: evidence bucket objects only',
-      inlinePolicies: { 'evidence-bucket': new iam.PolicyDocument({ statements: taskRoleStatements }) },
-    });
-
-    // ----------------------------------------------------------------- alb
-    const loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
-      loadBalancerName: prefix,
-      vpc,
-      vpcSubnets: publicSubnets,
-      internetFacing: true,
-      securityGroup: albSecurityGroup,
-      idleTimeout: Duration.seconds(60),
-    });
-    if (s.accessLogsBucket) {
-      loadBalancer.logAccessLogs(s3.Bucket.fromBucketName(this, 'AccessLogsBucket', s.accessLogsBucket), prefix);
-    }
-    const targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
-      targetGroupName: prefix,
-      vpc,
-      port: APP_PORT,
-      protocol: elbv2.ApplicationProtocol.HTTP,
-      targetType: elbv2.TargetType.IP,
-      deregistrationDelay: Duration.seconds(30),
-      healthCheck: {
-        enabled: true,
-        path: '/health',
-        healthyHttpCodes: '200',
-        interval: Duration.seconds(15),
-        timeout: Duration.seconds(5),
-        healthyThresholdCount: 2,
-        unhealthyThresholdCount: 3,
-      },
-    });
-    // HTTP only redirects: ALB runs authenticate-oidc on HTTPS listeners only.
-    const httpListener = loadBalancer.addListener('HttpListener', {
-      port: 80,
-      protocol: elbv2.ApplicationProtocol.HTTP,
-      defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
-      open: false,
-    });
-    if (!/^arn:aws[a-z-]*:secretsmanager:/.test(s.oidc.clientSecretArn)) {
-      throw new Error(`oidc.clientSecretArn must be a Secrets Manager secret ARN in the CDK twin (got ${s.oidc.clientSecretArn})`);
-    }
-    // What no rule matches (a browser) signs in at the IdP first; the callback is
-    // https://<host>/oauth2/idpresponse. allowHttpsOutbound (the default) lets the
-    // ALB reach the IdP's token and user info endpoints: egress 443 on its group.
-    const httpsListener = loadBalancer.addListener('HttpsListener', {
-      port: 443,
-      protocol: elbv2.ApplicationProtocol.HTTPS,
-      sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS, // ELBSecurityPolicy-TLS13-1-2-2021-06
-      certificates: [elbv2.ListenerCertificate.fromArn(s.certificateArn)],
-      defaultAction: elbv2.ListenerAction.authenticateOidc({
-        issuer: s.oidc.issuer,
-        authorizationEndpoint: s.oidc.authorizationEndpoint,
-        tokenEndpoint: s.oidc.tokenEndpoint,
-        userInfoEndpoint: s.oidc.userInfoEndpoint,
-        clientId: s.oidc.clientId,
-        clientSecret: SecretValue.secretsManager(s.oidc.clientSecretArn),
-        scope: s.oidc.scope,
-        sessionTimeout: Duration.seconds(s.oidc.sessionTimeoutSeconds),
-        onUnauthenticatedRequest: elbv2.UnauthenticatedAction.AUTHENTICATE,
-        next: elbv2.ListenerAction.forward([targetGroup]),
-      }),
-      open: false,
-    });
-    // /metrics never leaves through the load balancer, not even with a token.
-    httpsListener.addAction('MetricsBlocked', {
-      priority: LISTENER_PRIORITY.metrics,
-      conditions: [elbv2.ListenerCondition.pathPatterns(['/metrics', '/metrics/*'])],
-      action: elbv2.ListenerAction.fixedResponse(404, {
-        contentType: 'application/json',
-        messageBody: JSON.stringify({ type: 'https://infra-action-tracker.dev/problems/not-found', title: 'Not found', status: 404 }),
-      }),
-    });
-    // Automation (`Authorization: Bearer iat_...`) goes straight to the tasks, which verify the token.
-    httpsListener.addAction('BearerToTasks', {
-      priority: LISTENER_PRIORITY.bearer,
-      conditions: [elbv2.ListenerCondition.httpHeader('Authorization', ['Bearer *'])],
-      action: elbv2.ListenerAction.forward([targetGroup]),
-    });
-    // /health holds no data and serves smoke and uptime checks without sign-in.
-    httpsListener.addAction('HealthUnauthenticated', {
-      priority: LISTENER_PRIORITY.health,
-      conditions: [elbv2.ListenerCondition.pathPatterns(['/health']), elbv2.ListenerCondition.httpRequestMethods(['GET', 'HEAD'])],
-      action: elbv2.ListenerAction.forward([targetGroup]),
-    });
-
-    // ----------------------------------------------------------------- ecs
-    const cluster = new ecs.Cluster(this, 'Cluster', {
-      clusterName: prefix,
-      vpc,
-      containerInsightsV2: ecs.ContainerInsights.ENABLED,
-    });
-    const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
-      family: prefix,
-      cpu: 512,
-      memoryLimitMiB: 1024,
-      executionRole,
-      taskRole,
-      runtimePlatform: {
-        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-        cpuArchitecture: ecs.CpuArchitecture.X86_64,
-      },
-    });
-    const container = taskDefinition.addContainer('app', {
-      containerName: 'app',
-      image: ecs.ContainerImage.fromRegistry(s.dockerImage),
-      essential: true,
-      portMappings: [{ containerPort: APP_PORT, protocol: ecs.Protocol.TCP }],
-      stopTimeout: Duration.seconds(30),
-      environment: containerEnvironment({
-        bucketName: bucket.bucketName,
-        region: this.region,
-        kmsKeyArn: s.kmsKeyArn,
+    const ecs = new Ecs(this, 'Ecs', {
+      settings: s,
+      prefix,
+      vpc: vpc.vpc,
+      subnets: vpc.privateSubnets,
+      albSecurityGroup: alb.securityGroup,
+      targetGroup: alb.targetGroup,
+      executionRole: roles.executionRole,
+      taskRole: roles.taskRole,
+      logGroup: monitoring.logGroup,
+      // Terraform's modules/ecs `local.refs`, filled from the other constructs.
+      environment: {
+        database_url: rds.databaseUrl,
+        database_password_secret_arn: rds.masterUserSecretArn,
+        evidence_bucket: storage.bucket.bucketName,
+        evidence_sse: s.kmsKeyArn ? 'aws:kms' : 'AES256',
+        evidence_kms_key_arn: s.kmsKeyArn ?? null,
         // No cycle: the load balancer does not depend on the task definition.
-        loadBalancerArn: loadBalancer.loadBalancerArn,
-        oidcUserClaim: s.oidcUserClaim,
-        oidcGroupsClaim: s.oidcGroupsClaim,
-        oidcRoleMap: s.oidcRoleMap,
-        oidcDefaultRole: s.oidcDefaultRole,
-      }),
-      secrets: { DATABASE_URL: new WholeSecret(databaseUrlSecret.secretArn) },
-      // awslogs without CDK's extra logs grant: AmazonECSTaskExecutionRolePolicy covers it.
-      logging: new ecs.GenericLogDriver({
-        logDriver: 'awslogs',
-        options: {
-          'awslogs-group': logGroup.logGroupName,
-          'awslogs-region': this.region,
-          'awslogs-stream-prefix': 'app',
-        },
-      }),
-    });
-    Annotations.of(container).acknowledgeWarning(
-      '@aws-cdk/aws-ecs:ecrImageRequiresPolicy',
-      'the execution role has AmazonECSTaskExecutionRolePolicy, which allows ECR pulls',
-    );
-    const service = new ecs.FargateService(this, 'Service', {
-      serviceName: prefix,
-      cluster,
-      taskDefinition,
-      desiredCount: 2,
-      assignPublicIp: false,
-      vpcSubnets: privateSubnets,
-      securityGroups: [appSecurityGroup],
-      circuitBreaker: { enable: true, rollback: true },
-      minHealthyPercent: 100,
-      maxHealthyPercent: 200,
-      healthCheckGracePeriod: Duration.seconds(30),
-    });
-    // Registering adds "ALB → app 8080" rules; they have the ids of the explicit
-    // ones above, so nothing new is created.
-    service.attachToApplicationTargetGroup(targetGroup);
-    const scaling = service.autoScaleTaskCount({ minCapacity: 2, maxCapacity: 6 });
-    scaling.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: 60 });
-    scaling.scaleOnRequestCount('RequestCountScaling', { requestsPerTarget: 500, targetGroup });
-
-    // -------------------------------------------------------------- alarms
-    const alarmTopic = new sns.Topic(this, 'AlarmTopic', { topicName: `${prefix}-alarms` });
-    const alarmAction = new cloudwatchActions.SnsAction(alarmTopic);
-    const alarm = (
-      id: string,
-      alarmName: string,
-      metric: cloudwatch.Metric,
-      threshold: number,
-      evaluationPeriods: number,
-      comparisonOperator: cloudwatch.ComparisonOperator,
-      alarmDescription: string,
-    ): cloudwatch.Alarm => {
-      const a = new cloudwatch.Alarm(this, id, {
-        alarmName: `${prefix}-${alarmName}`,
-        alarmDescription,
-        metric,
-        threshold,
-        evaluationPeriods,
-        datapointsToAlarm: evaluationPeriods,
-        comparisonOperator,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      a.addAlarmAction(alarmAction);
-      return a;
-    };
-    const GTE = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
-    const LT = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD;
-    const ecsDims = { ClusterName: cluster.clusterName, ServiceName: service.serviceName };
-    const rdsDims = { DBInstanceIdentifier: database.instanceIdentifier };
-    const alarms: Record<string, cloudwatch.Alarm> = {
-      alb5xx: alarm(
-        'Alb5xxAlarm',
-        'alb-target-5xx',
-        new cloudwatch.Metric({
-          namespace: 'AWS/ApplicationELB',
-          metricName: 'HTTPCode_Target_5XX_Count',
-          dimensionsMap: { LoadBalancer: loadBalancer.loadBalancerFullName },
-          statistic: 'Sum',
-          period: Duration.minutes(5),
-        }),
-        10,
-        1,
-        GTE,
-        'Targets answered 10 or more 5xx in 5 minutes',
-      ),
-      unhealthyHosts: alarm(
-        'UnhealthyHostsAlarm',
-        'alb-unhealthy-hosts',
-        new cloudwatch.Metric({
-          namespace: 'AWS/ApplicationELB',
-          metricName: 'UnHealthyHostCount',
-          dimensionsMap: { LoadBalancer: loadBalancer.loadBalancerFullName, TargetGroup: targetGroup.targetGroupFullName },
-          statistic: 'Maximum',
-          period: Duration.minutes(1),
-        }),
-        1,
-        3,
-        GTE,
-        'At least one unhealthy target for 3 minutes',
-      ),
-      ecsCpu: alarm(
-        'EcsCpuAlarm',
-        'ecs-cpu',
-        new cloudwatch.Metric({
-          namespace: 'AWS/ECS',
-          metricName: 'CPUUtilization',
-          dimensionsMap: ecsDims,
-          statistic: 'Average',
-          period: Duration.minutes(5),
-        }),
-        85,
-        2,
-        GTE,
-        'Service CPU at or above 85% for 10 minutes',
-      ),
-      ecsMemory: alarm(
-        'EcsMemoryAlarm',
-        'ecs-memory',
-        new cloudwatch.Metric({
-          namespace: 'AWS/ECS',
-          metricName: 'MemoryUtilization',
-          dimensionsMap: ecsDims,
-          statistic: 'Average',
-          period: Duration.minutes(5),
-        }),
-        85,
-        2,
-        GTE,
-        'Service memory at or above 85% for 10 minutes',
-      ),
-      rdsCpu: alarm(
-        'RdsCpuAlarm',
-        'rds-cpu',
-        new cloudwatch.Metric({
-          namespace: 'AWS/RDS',
-          metricName: 'CPUUtilization',
-          dimensionsMap: rdsDims,
-          statistic: 'Average',
-          period: Duration.minutes(5),
-        }),
-        80,
-        2,
-        GTE,
-        'Database CPU at or above 80% for 10 minutes',
-      ),
-      rdsFreeStorage: alarm(
-        'RdsFreeStorageAlarm',
-        'rds-free-storage',
-        new cloudwatch.Metric({
-          namespace: 'AWS/RDS',
-          metricName: 'FreeStorageSpace',
-          dimensionsMap: rdsDims,
-          statistic: 'Minimum',
-          period: Duration.minutes(5),
-        }),
-        2 * 1024 ** 3,
-        1,
-        LT,
-        'Database free storage below 2 GiB',
-      ),
-    };
-
-    // ----------------------------------------------- github oidc + deploy role
-    const githubOidcProvider = new iam.OidcProviderNative(this, 'GithubOidcProvider', {
-      url: 'https://token.actions.githubusercontent.com',
-      clientIds: ['sts.amazonaws.com'],
-    });
-    const deployRole = new iam.Role(this, 'DeployRole', {
-      roleName: `${prefix}-deploy`,
-      description: `GitHub Actions deploys of ${s.githubRepository} to ${s.env}`,
-      maxSessionDuration: Duration.hours(1),
-      assumedBy: new iam.WebIdentityPrincipal(githubOidcProvider.oidcProviderArn, {
-        // sub is single-valued: a list under StringEquals matches any one of them.
-        StringEquals: {
-          'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
-          'token.actions.githubusercontent.com:sub': [
-            `repo:${s.githubRepository}:ref:refs/heads/main`,
-            `repo:${s.githubRepository}:environment:${s.env}`,
-          ],
-        },
-      }),
-      inlinePolicies: {
-        deploy: new iam.PolicyDocument({
-          statements: deployStatements(this, s, { executionRole, taskRole, cluster, service }),
-        }),
+        alb_arn: alb.loadBalancer.loadBalancerArn,
+        region: this.region,
+        oidc_user_claim: s.oidcUserClaim,
+        oidc_groups_claim: s.oidcGroupsClaim,
+        oidc_role_map: s.oidcRoleMap,
+        oidc_default_role: s.oidcDefaultRole,
       },
     });
+    rds.securityGroup.addIngressRule(ecs.securityGroup, ec2.Port.tcp(DB_PORT), 'PostgreSQL from the app');
+    monitoring.addAlarms({
+      loadBalancerFullName: alb.loadBalancer.loadBalancerFullName,
+      targetGroupFullName: alb.targetGroup.targetGroupFullName,
+      clusterName: ecs.cluster.clusterName,
+      serviceName: ecs.service.serviceName,
+      dbInstanceIdentifier: rds.instance.instanceIdentifier,
+    });
+    const bastion = s.enableBastion ? new Bastion(this, 'Bastion', { prefix, vpc: vpc.vpc, subnets: vpc.privateSubnets }) : undefined;
 
-    // ------------------------------------------------------------- bastion
-    let bastionSecurityGroup: ec2.SecurityGroup | undefined;
-    let bastion: ec2.Instance | undefined;
-    if (s.enableBastion) {
-      bastionSecurityGroup = new ec2.SecurityGroup(this, 'BastionSecurityGroup', {
-        vpc,
-        securityGroupName: `${prefix}-bastion`,
-        description: 'Bastion: no ingress (SSM Session Manager)',
-        allowAllOutbound: true,
-      });
-      bastion = new ec2.Instance(this, 'Bastion', {
-        instanceName: `${prefix}-bastion`,
-        vpc,
-        vpcSubnets: privateSubnets,
-        instanceType: new ec2.InstanceType('t4g.nano'),
-        machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),
-        securityGroup: bastionSecurityGroup,
-        requireImdsv2: true,
-        ssmSessionPermissions: true,
-        associatePublicIpAddress: false,
-        blockDevices: [
-          { deviceName: '/dev/xvda', volume: ec2.BlockDeviceVolume.ebs(8, { encrypted: true, volumeType: ec2.EbsDeviceVolumeType.GP3 }) },
-        ],
-      });
+    // Every role of the stack (also CDK's custom-resource roles) carries the
+    // environment's boundary: the Terraform role may create roles only with it.
+    if (s.permissionsBoundaryArn) {
+      iam.PermissionsBoundary.of(this).apply(iam.ManagedPolicy.fromManagedPolicyArn(this, 'PermissionsBoundary', s.permissionsBoundaryArn));
     }
 
-    // ------------------------------------------------------------- outputs
-    new CfnOutput(this, 'LoadBalancerDns', { value: loadBalancer.loadBalancerDnsName });
-    new CfnOutput(this, 'EvidenceBucketName', { value: bucket.bucketName });
-    new CfnOutput(this, 'DatabaseUrlSecretArn', { value: databaseUrlSecret.secretArn });
-    new CfnOutput(this, 'DeployRoleArn', { value: deployRole.roleArn });
+    new CfnOutput(this, 'LoadBalancerDns', { value: alb.loadBalancer.loadBalancerDnsName });
+    new CfnOutput(this, 'EvidenceBucketName', { value: storage.bucket.bucketName });
+    new CfnOutput(this, 'DatabaseMasterSecretArn', { value: rds.masterUserSecretArn });
+    new CfnOutput(this, 'DatabaseUrl', { value: rds.databaseUrl });
+    new CfnOutput(this, 'LogBucketName', { value: logs.bucket.bucketName });
 
-    this.resources = {
-      vpc,
-      albSecurityGroup,
-      appSecurityGroup,
-      dbSecurityGroup,
-      ...(bastionSecurityGroup ? { bastionSecurityGroup } : {}),
-      loadBalancer,
-      targetGroup,
-      httpListener,
-      httpsListener,
-      cluster,
-      taskDefinition,
-      container,
-      service,
-      database,
-      databaseMasterSecret,
-      databaseUrlSecret,
-      bucket,
-      logGroup,
-      alarmTopic,
-      alarms,
-      executionRole,
-      taskRole,
-      githubOidcProvider,
-      deployRole,
-      ...(bastion ? { bastion } : {}),
-    };
+    this.modules = { logs, vpc, s3: storage, cloudwatch: monitoring, alb, rds, iam: roles, ecs, ...(bastion ? { bastion } : {}) };
   }
 }
 
-/** The deploy role's scoped policy (SPEC): no `*` action, no AdministratorAccess. */
-function deployStatements(
-  stack: Stack,
-  s: ActionTrackerProps,
-  r: { executionRole: iam.Role; taskRole: iam.Role; cluster: ecs.Cluster; service: ecs.FargateService },
-): iam.PolicyStatement[] {
-  const ecrRepositoryArn = `arn:${Aws.PARTITION}:ecr:${stack.region}:${stack.account}:repository/${s.ecrRepositoryName}`;
-  const stateBucketArn = `arn:${Aws.PARTITION}:s3:::${s.tfStateBucket}`;
-  return [
-    new iam.PolicyStatement({
-      sid: 'EcrLogin',
-      actions: ['ecr:GetAuthorizationToken'],
-      resources: ['*'], // the action has no resource-level permissions
-    }),
-    new iam.PolicyStatement({
-      sid: 'EcrPush',
-      actions: [
-        'ecr:BatchCheckLayerAvailability',
-        'ecr:BatchGetImage',
-        'ecr:CompleteLayerUpload',
-        'ecr:DescribeImages',
-        'ecr:GetDownloadUrlForLayer',
-        'ecr:InitiateLayerUpload',
-        'ecr:PutImage',
-        'ecr:UploadLayerPart',
-      ],
-      resources: [ecrRepositoryArn],
-    }),
-    new iam.PolicyStatement({
-      sid: 'EcsDeploy',
-      actions: ['ecs:UpdateService', 'ecs:DescribeServices'],
-      resources: [r.service.serviceArn],
-    }),
-    new iam.PolicyStatement({
-      sid: 'EcsTaskDefinitions',
-      // RegisterTaskDefinition and the Describe* reads have no resource-level scoping.
-      actions: ['ecs:RegisterTaskDefinition', 'ecs:DescribeTaskDefinition', 'ecs:DescribeClusters', 'ecs:DescribeTasks'],
-      resources: ['*'],
-    }),
-    new iam.PolicyStatement({
-      sid: 'PassTaskRoles',
-      actions: ['iam:PassRole'],
-      resources: [r.executionRole.roleArn, r.taskRole.roleArn],
-      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-    }),
-    new iam.PolicyStatement({
-      sid: 'ReadOidcClientSecret',
-      // Every Terraform plan reads it for the listener (terraform/modules/iam).
-      actions: ['secretsmanager:GetSecretValue'],
-      resources: [s.oidc.clientSecretArn],
-    }),
-    new iam.PolicyStatement({
-      sid: 'TerraformStateList',
-      actions: ['s3:ListBucket'],
-      resources: [stateBucketArn],
-    }),
-    new iam.PolicyStatement({
-      sid: 'TerraformStateObjects',
-      actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-      resources: [`${stateBucketArn}/*`],
-    }),
-    new iam.PolicyStatement({
-      sid: 'TerraformLock',
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:DescribeTable'],
-      resources: [`arn:${Aws.PARTITION}:dynamodb:${stack.region}:${stack.account}:table/${s.tfLockTable}`],
-    }),
-  ];
+/** The CloudFormation logical id of a construct's resource (its default child). */
+function idOf(stack: ActionTrackerStack, construct: IConstruct): string {
+  const element = (construct.node.defaultChild ?? construct) as CfnElement;
+  return stack.getLogicalId(element);
 }
 
-function retentionDays(days: number): logs.RetentionDays {
-  const known = Object.values(logs.RetentionDays).filter((v): v is logs.RetentionDays => typeof v === 'number');
-  if (!known.includes(days as logs.RetentionDays)) throw new Error(`log retention ${days} days is not a CloudWatch value`);
-  return days as logs.RetentionDays;
+/**
+ * Logical ids by purpose, so tests need not hard-code the hashes. Moving into
+ * the module constructs kept them (see cdk/constructs/module.ts), e.g.
+ * taskDefinition = TaskDefinitionB36D86D9, database = DatabaseB269D8BB.
+ */
+export function logicalIds(stack: ActionTrackerStack) {
+  const m = stack.modules;
+  const optional = (c: IConstruct | undefined): string | undefined => (c ? idOf(stack, c) : undefined);
+  return {
+    vpc: idOf(stack, m.vpc.vpc),
+    publicSubnets: m.vpc.vpc.publicSubnets.map((x) => idOf(stack, x)),
+    privateSubnets: m.vpc.vpc.privateSubnets.map((x) => idOf(stack, x)),
+    logBucket: idOf(stack, m.logs.bucket),
+    logBucketPolicy: optional(m.logs.bucket.policy),
+    evidenceBucket: idOf(stack, m.s3.bucket),
+    evidenceBucketPolicy: optional(m.s3.bucket.policy),
+    logGroup: idOf(stack, m.cloudwatch.logGroup),
+    alarmTopic: idOf(stack, m.cloudwatch.alarmTopic),
+    alarms: Object.fromEntries(Object.entries(m.cloudwatch.alarms).map(([k, a]) => [k, idOf(stack, a)])),
+    albSecurityGroup: idOf(stack, m.alb.securityGroup),
+    loadBalancer: idOf(stack, m.alb.loadBalancer),
+    targetGroup: idOf(stack, m.alb.targetGroup),
+    httpListener: idOf(stack, m.alb.httpListener),
+    httpsListener: idOf(stack, m.alb.httpsListener),
+    webAcl: optional(m.alb.webAcl),
+    wafLogGroup: optional(m.alb.wafLogGroup),
+    dbSecurityGroup: idOf(stack, m.rds.securityGroup),
+    database: idOf(stack, m.rds.instance),
+    databaseParameterGroup: idOf(stack, m.rds.parameterGroup),
+    executionRole: idOf(stack, m.iam.executionRole),
+    taskRole: idOf(stack, m.iam.taskRole),
+    appSecurityGroup: idOf(stack, m.ecs.securityGroup),
+    cluster: idOf(stack, m.ecs.cluster),
+    taskDefinition: idOf(stack, m.ecs.taskDefinition),
+    service: idOf(stack, m.ecs.service),
+    reconcileRule: optional(m.ecs.reconcileRule),
+    reconcileRole: optional(m.ecs.reconcileRole),
+    bastion: optional(m.bastion?.instance),
+    bastionSecurityGroup: optional(m.bastion?.securityGroup),
+  };
 }
+export type LogicalIds = ReturnType<typeof logicalIds>;
 
 /** What terraform/variables.tf validates about sign-in, refused here the same way. */
 function checkSignIn(s: ActionTrackerProps): void {
@@ -949,7 +212,7 @@ export function stackId(env: DeployEnv): string {
 /**
  * Builds the stack for one environment. Settings come from the app's context
  * when present (`-c docker_image=… -c certificate_arn=…`), then `overrides`,
- * else the spec's defaults for that environment.
+ * else the defaults for that environment (envs/<env>.tfvars).
  */
 export function buildStack(app: App, env: DeployEnv, overrides: Partial<ActionTrackerProps> = {}): ActionTrackerStack {
   if (!DEPLOY_ENVS.includes(env)) throw new Error(`env must be one of ${DEPLOY_ENVS.join(', ')} (got ${String(env)})`);
@@ -969,10 +232,10 @@ export function buildStack(app: App, env: DeployEnv, overrides: Partial<ActionTr
   set('name', str('name'));
   set('dockerImage', str('docker_image'));
   set('certificateArn', str('certificate_arn'));
-  set('accessLogsBucket', str('access_logs_bucket'));
   set('kmsKeyArn', str('kms_key_arn'));
+  set('permissionsBoundaryArn', str('permissions_boundary_arn'));
   set('enableBastion', bool('enable_bastion'));
-  set('githubRepository', str('github_repository'));
+  set('evidenceForceDestroy', bool('evidence_force_destroy'));
   set('oidcUserClaim', str('oidc_user_claim'));
   set('oidcGroupsClaim', str('oidc_groups_claim'));
   set('oidcRoleMap', str('oidc_role_map'));
@@ -993,11 +256,21 @@ export function buildStack(app: App, env: DeployEnv, overrides: Partial<ActionTr
   set('oidc', oidc);
   const settings: ActionTrackerProps = { ...defaults, ...fromContext, ...overrides, env };
   checkSignIn(settings);
-  if (/:latest$/.test(settings.dockerImage) || !/:[^/]+$/.test(settings.dockerImage)) {
-    throw new Error(`docker_image must carry an immutable tag such as :sha-<commit> (got ${settings.dockerImage})`);
+  const violations = guardRailViolations(settings);
+  if (violations.length > 0) throw new Error(`${env}: ${violations.join('; ')}`);
+  if (
+    !/@sha256:[0-9a-f]{64}$/.test(settings.dockerImage) &&
+    (/:latest$/.test(settings.dockerImage) || !/:[^/]+$/.test(settings.dockerImage))
+  ) {
+    throw new Error(`docker_image must carry an immutable tag such as :sha-<commit> or a digest (got ${settings.dockerImage})`);
+  }
+  if (settings.evidenceReconcileSchedule !== null && !/^(rate|cron)\(.+\)$/.test(settings.evidenceReconcileSchedule)) {
+    throw new Error(
+      `evidenceReconcileSchedule must be an EventBridge rate(...) or cron(...) expression, or null (got ${settings.evidenceReconcileSchedule})`,
+    );
   }
   return new ActionTrackerStack(app, stackId(env), settings, {
     stackName: `${settings.name}-${env}`,
-    description: `Infrastructure Action Tracker (${env}): ECS Fargate behind an ALB, RDS PostgreSQL, S3 evidence bucket`,
+    description: `Infrastructure Action Tracker (${env}): ECS Fargate behind an ALB with WAF, RDS PostgreSQL, S3 evidence and log buckets`,
   });
 }
