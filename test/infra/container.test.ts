@@ -226,7 +226,7 @@ describe('Dockerfile', () => {
     // The task's read-only root filesystem leaves /tmp writable through a volume; ECS copies what the
     // image declares as VOLUME (with its ownership), so DATA_DIR under it must be node's.
     expect(all(runtime, 'VOLUME').map((v) => v.args)).toEqual(['["/tmp"]']);
-    expect(IMAGE_ENV.DATA_DIR.startsWith('/tmp/')).toBe(true);
+    expect(IMAGE_ENV.DATA_DIR?.startsWith('/tmp/')).toBe(true);
     expect(all(runtime, 'RUN').some((r) => /mkdir -p \/tmp\/data && chown node:node \/tmp\/data/.test(r.args))).toBe(true);
     // The commit comes in as a build argument of the runtime stage, into the environment and the OCI label.
     expect(stageEnv(runtime).COMMIT_SHA, 'COMMIT_SHA without a build argument').toBe('');

@@ -1,13 +1,14 @@
-// What can be proved about the Terraform without a terraform binary: every
-// file parses, every module has its parts, every variable is typed,
-// described and declared where it is used, every module input exists, and
-// the environments' variable files name only real variables.
+// What can be read from the Terraform without running it: every file parses,
+// every module has its parts, every variable is typed, described and declared
+// where it is used, every module input exists, the environments' variable
+// files name only real variables, and state is kept in S3 with S3-native
+// locking. Real fmt, validate and test run in terraform-cli.test.ts.
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadAll, loadTfvars, referencedVariables, TERRAFORM_ROOT, type TfModule } from '../support/terraform';
 
-const MODULES = ['vpc', 'alb', 'ecs', 'rds', 'iam', 's3', 'cloudwatch', 'bastion'];
+const MODULES = ['vpc', 'alb', 'ecs', 'rds', 'iam', 's3', 'logs', 'cloudwatch', 'bastion'];
 
 let modules: TfModule[];
 const byName = (name: string) => modules.find((m) => m.name === name)!;
@@ -17,7 +18,7 @@ beforeAll(async () => {
 });
 
 describe('Terraform, statically', () => {
-  it('has the root, the bootstrap and the eight modules', () => {
+  it('has the root, the bootstrap and the nine modules', () => {
     expect(modules.map((m) => m.name).sort()).toEqual(['.', 'bootstrap', ...MODULES.map((m) => `modules/${m}`)].sort());
   });
 
@@ -74,26 +75,56 @@ describe('Terraform, statically', () => {
     expect(problems).toEqual([]);
   });
 
-  it.each(['dev', 'prod'])('%s.tfvars sets only variables the root declares, and its backend file names the lock table', async (env) => {
+  it.each(['dev', 'prod'])('%s.tfvars sets only variables the root declares', async (env) => {
     const vars = await loadTfvars(join(TERRAFORM_ROOT, 'envs', `${env}.tfvars`));
     const root = byName('.');
     expect(Object.keys(vars).filter((k) => !(k in root.variable))).toEqual([]);
-    expect(existsSync(join(TERRAFORM_ROOT, 'envs', `${env}.backend.hcl`))).toBe(true);
-    const backend = await loadTfvars(join(TERRAFORM_ROOT, 'envs', `${env}.backend.hcl`));
-    expect(backend).toMatchObject({
-      bucket: expect.any(String),
-      key: expect.any(String),
-      dynamodb_table: expect.any(String),
-      encrypt: true,
-    });
+    expect(vars.env).toBe(env);
   });
 
-  it('keeps state remotely in S3 with a DynamoDB lock', () => {
+  // S3-native locking (the .tflock object beside the state): the lock lives
+  // under the env's key prefix, so the env's Terraform role needs no other store.
+  it.each(['dev', 'prod'])('%s.backend.hcl keeps the state at <name>/<env>/ in S3, encrypted, locked with use_lockfile', async (env) => {
+    const path = join(TERRAFORM_ROOT, 'envs', `${env}.backend.hcl`);
+    expect(existsSync(path)).toBe(true);
+    const backend = await loadTfvars(path);
+    const vars = await loadTfvars(join(TERRAFORM_ROOT, 'envs', `${env}.tfvars`));
+    expect(backend).toMatchObject({
+      bucket: expect.any(String),
+      key: `${vars.name}/${env}/terraform.tfstate`,
+      region: expect.any(String),
+      encrypt: true,
+      use_lockfile: true,
+    });
+    expect(backend).not.toHaveProperty('dynamodb_table');
+  });
+
+  it('keeps state remotely in S3; the bootstrap makes the bucket and no DynamoDB lock table', () => {
     const backends = byName('.').files.flatMap((f) =>
       ((f.json?.terraform ?? []) as any[]).flatMap((t) => Object.keys(t.backend?.[0] ?? t.backend ?? {})),
     );
-    expect(backends).toContain('s3');
+    expect(backends).toEqual(['s3']);
     const bootstrap = byName('bootstrap');
-    expect(Object.keys(bootstrap.resource)).toEqual(expect.arrayContaining(['aws_s3_bucket', 'aws_dynamodb_table']));
+    expect(Object.keys(bootstrap.resource)).toContain('aws_s3_bucket');
+    expect(Object.keys(bootstrap.resource)).not.toContain('aws_dynamodb_table');
+  });
+
+  it('uses no provider but hashicorp/aws (the mirror holds only that one)', () => {
+    const providers = modules.flatMap((m) =>
+      m.files.flatMap((f) =>
+        ((f.json?.terraform ?? []) as any[]).flatMap((t) =>
+          ((t.required_providers ?? []) as Record<string, any>[]).flatMap((rp) =>
+            Object.entries(rp).map(([name, spec]) => `${m.name}: ${name} = ${typeof spec === 'string' ? spec : spec.source}`),
+          ),
+        ),
+      ),
+    );
+    expect(providers.filter((p) => !p.endsWith('= hashicorp/aws'))).toEqual([]);
+    const resources = modules.flatMap((m) =>
+      Object.keys(m.resource)
+        .filter((t) => !t.startsWith('aws_'))
+        .map((t) => `${m.name}: ${t}`),
+    );
+    expect(resources).toEqual([]);
   });
 });

@@ -21,7 +21,8 @@ async function answers(url: string): Promise<boolean> {
 }
 
 export default async function setup(): Promise<void> {
-  execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+  // The mutants script (npm run iac:mutants) runs only the IaC suites, which need no bundle.
+  if (process.env.SKIP_BUILD !== '1') execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
   if (process.env.TEST_DATABASE_URL) {
     process.stdout.write(`\n[engines] PGlite and PostgreSQL (TEST_DATABASE_URL is set)\n`);
   } else if (await answers(LOCAL_POSTGRES)) {
