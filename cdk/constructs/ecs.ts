@@ -1,7 +1,7 @@
 // Twin of terraform/modules/ecs: the cluster (Fargate and Fargate Spot), the
 // task definition whose environment comes from container-environment.json, the
 // service with its autoscaling, and the scheduled evidence reconcile.
-import { Annotations, CfnResource, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -112,6 +112,8 @@ export class Ecs extends TerraformModule {
       // The root filesystem is read-only; /tmp (DATA_DIR /tmp/data) is the task's scratch volume.
       volumes: [{ name: 'tmp' }],
     });
+    // Terraform's skip_destroy: a replaced revision stays registered, for a break-glass rollback.
+    this.taskDefinition.applyRemovalPolicy(RemovalPolicy.RETAIN);
     this.container = this.taskDefinition.addContainer('app', {
       containerName: 'app',
       image: ecs.ContainerImage.fromRegistry(s.dockerImage),

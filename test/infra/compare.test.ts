@@ -1036,6 +1036,12 @@ describe.each(ENVS)('%s: CDK vs Terraform', (env) => {
       same('task memory', ev(s, ecs, td.memory), Number(c.Memory), SPEC(1024));
       same('task family', ev(s, ecs, td.family), c.Family, SPEC(`action-tracker-${env}`));
       same('network mode', td.network_mode, c.NetworkMode, SPEC('awsvpc'));
+      same(
+        'a replaced revision stays registered (TF skip_destroy ↔ CDK UpdateReplacePolicy Retain)',
+        td.skip_destroy === true,
+        s.cdk[s.ids.taskDefinition].UpdateReplacePolicy === 'Retain',
+        SPEC(true),
+      );
       same('requires compatibilities', td.requires_compatibilities, c.RequiresCompatibilities, SPEC(['FARGATE']));
       same('cpu architecture', ev(s, ecs, td.runtime_platform[0].cpu_architecture), c.RuntimePlatform.CpuArchitecture);
       same('stopTimeout', tfC.stopTimeout, cdkC.StopTimeout, SPEC(30));

@@ -292,4 +292,43 @@ export const MUTANTS: Mutant[] = [
     'resources: [props.executionRole.roleArn, props.taskRole.roleArn],',
     "resources: ['*'],",
   ),
+  // ---- Added with the rollback procedure and the guard rails ----
+  tf(
+    'task-revisions-deregistered',
+    'an apply deregisters the previous task definition (no break-glass rollback)',
+    'modules/ecs/main.tf',
+    '  skip_destroy = true\n',
+    '  skip_destroy = false\n',
+  ),
+  cdk(
+    'task-revisions-deregistered',
+    'a replaced task definition is deleted (no break-glass rollback)',
+    'constructs/ecs.ts',
+    'this.taskDefinition.applyRemovalPolicy(RemovalPolicy.RETAIN);',
+    'this.taskDefinition.applyRemovalPolicy(RemovalPolicy.DESTROY);',
+  ),
+
+  tf(
+    'readonly-root-off',
+    'the container may write its root filesystem',
+    'modules/ecs/main.tf',
+    'readonlyRootFilesystem = true',
+    'readonlyRootFilesystem = false',
+  ),
+  cdk(
+    'readonly-root-off',
+    'the container may write its root filesystem',
+    'constructs/ecs.ts',
+    'readonlyRootFilesystem: true,',
+    'readonlyRootFilesystem: false,',
+  ),
+
+  tf(
+    'prod-access-logs-off',
+    'prod without ALB access logs',
+    'envs/prod.tfvars',
+    'alb_access_logs_enabled = true',
+    'alb_access_logs_enabled = false',
+  ),
+  cdk('prod-access-logs-off', 'prod without ALB access logs', 'props.ts', 'albAccessLogsEnabled: prod,', 'albAccessLogsEnabled: false,'),
 ];

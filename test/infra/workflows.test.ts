@@ -525,6 +525,16 @@ describe('teardown.yml', () => {
     expect(runs.find((run) => /\bterraform init\b/.test(run))).toMatch(/-backend-config="?envs\/\$TARGET\.backend\.hcl/);
   });
 
+  it('stops a prod teardown before any AWS access: half a destroy would leave half a production', () => {
+    const refusal = job.steps.findIndex((step) => step.if === "inputs.environment == 'prod'");
+    const firstAws = job.steps.findIndex((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials'));
+    expect(refusal, 'a step for prod').toBeGreaterThan(0);
+    expect(refusal).toBeLessThan(firstAws);
+    const ran = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', job.steps[refusal]!.run!], { encoding: 'utf8' });
+    expect(ran.status).toBe(1);
+    expect(ran.stdout).toMatch(/prod is never destroyed/);
+  });
+
   it("empties dev's buckets through a targeted apply first; prod never forces", () => {
     const runs = job.steps.map(script);
     const destroy = runs.findIndex((run) => /\bterraform destroy\b/.test(run));
@@ -616,6 +626,9 @@ describe('ci.yml', () => {
     expect(build).toContain('--build-arg COMMIT_SHA=${{ github.sha }}');
     expect(build).toContain(`--tag "action-tracker${SHA_TAG}"`);
     expect(runs.find((run) => /docker run/.test(run))).toContain(`grep -q '"commit":"\${{ github.sha }}"' health.json`);
+    // Run as the task runs it: read-only root, the task's identity mode (bare, the image refuses to start).
+    expect(runs.find((run) => /docker run/.test(run))).toMatch(/docker run -d [^\n]*--read-only/);
+    expect(runs.find((run) => /docker run/.test(run))).toMatch(/-e AUTH_MODE=alb-oidc/);
   });
 
   it("installs Debian's chromium and the PostgreSQL server binaries (postgresql) in the test container", () => {

@@ -127,6 +127,10 @@ resource "aws_ecs_cluster_capacity_providers" "this" {
 ################################################################################
 
 resource "aws_ecs_task_definition" "this" {
+  # Earlier revisions stay registered (ACTIVE) when an apply replaces this one, so a
+  # break-glass `aws ecs update-service --task-definition <family>:<n>` can roll back to one.
+  skip_destroy = true
+
   family                   = local.prefix
   requires_compatibilities = ["FARGATE"]
   network_mode             = "awsvpc"
