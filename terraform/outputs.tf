@@ -1,5 +1,5 @@
 output "alb_dns_name" {
-  description = "DNS name of the load balancer (the smoke check's `http(s)://<this>/health`)."
+  description = "DNS name of the load balancer (the rollout check's `https://<this>/health`; port 80 only redirects)."
   value       = module.alb.dns_name
 }
 
