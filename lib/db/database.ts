@@ -15,8 +15,8 @@ import pg from 'pg';
 import { parse as parseConnectionString } from 'pg-connection-string';
 import type { Config } from '../config';
 import type { Logger } from '../log';
-import { classifyDatabaseError, DatabaseUnavailable } from './errors';
-import { isAuthenticationFailure, secretPassword, type PasswordSource } from './password';
+import { classifyDatabaseError, DatabaseUnavailable, isAuthenticationFailure } from './errors';
+import { secretPassword, type PasswordSource } from './password';
 import { apiTimestamp } from './timestamps';
 
 export interface QueryResult<R> {

@@ -59,14 +59,22 @@ const DRIVER_MESSAGES = new RegExp(
   'i',
 );
 
+/**
+ * SQLSTATE class 28, refused at connect: 28P01 invalid_password, 28000
+ * invalid_authorization_specification. database.ts re-reads a rotated password on it.
+ */
+export function isAuthenticationFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '28P01' || code === '28000';
+}
+
 /** The error to throw for a failure of the engine: classified when it means something for the client. */
 export function classifyDatabaseError(error: unknown): unknown {
   if (error instanceof DatabaseUnavailable || error instanceof DataRejected) return error;
   const e = error as { code?: unknown; routine?: unknown; message?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : undefined;
-  // 28xxx: the server refused our credentials (a password rotated past us, a role gone). Nothing the client can fix.
-  if (code?.startsWith('28') && code.length === 5)
-    return new DatabaseUnavailable('The database is unavailable; try again shortly.', { cause: error });
+  // The server refused our credentials (a password rotated past us, a role gone). Nothing the client can fix.
+  if (isAuthenticationFailure(error)) return new DatabaseUnavailable('The database is unavailable; try again shortly.', { cause: error });
   if (code === '57014') return new DatabaseUnavailable('The database did not answer in time; try again shortly.', { cause: error });
   if (code?.startsWith('22') && code.length === 5) return new DataRejected(code, typeof e?.routine === 'string' ? e.routine : undefined);
   if (

@@ -4,7 +4,7 @@
 // connection; the value is cached, re-read after a few minutes, and re-read at
 // once when the server refuses it, so a rotation costs no restart and, with
 // the retry in database.ts, no failed request.
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DatabaseUnavailable } from './errors';
 
 export interface PasswordSource {
@@ -27,9 +27,14 @@ export interface SecretPasswordOptions {
 
 export const PASSWORD_MAX_AGE_MS = 5 * 60_000;
 
+/** Secrets Manager's GetSecretValue; the SDK is loaded at the first read, as the S3 store's is, not at start-up. */
 export function secretsManagerReader(region: string | undefined): SecretReader {
-  const client = new SecretsManagerClient(region ? { region } : {});
-  return async (secretId) => (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
+  let client: SecretsManagerClient | undefined;
+  return async (secretId) => {
+    const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+    client ??= new SecretsManagerClient(region ? { region } : {});
+    return (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
+  };
 }
 
 /** The password in a secret's string: RDS writes `{"username":…,"password":…}`; a plain string is taken as is. */
@@ -82,10 +87,4 @@ export function secretPassword(secretId: string, options: SecretPasswordOptions 
       cached = undefined;
     },
   };
-}
-
-/** SQLSTATE 28P01 invalid_password (and 28000 invalid_authorization_specification): refused at connect. */
-export function isAuthenticationFailure(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === '28P01' || code === '28000';
 }

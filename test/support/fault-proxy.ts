@@ -191,23 +191,43 @@ export async function startFaultProxy(options: { targetHost: string; targetPort:
 export const POSTGRES_HINT = 'set TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test (CI always sets it)';
 
 /**
- * `describe` for a suite that only makes sense against a real PostgreSQL
- * server. Without TEST_DATABASE_URL it is not skipped: it becomes one failing
- * test that says what to set (as the browser suites do without Chromium).
+ * `describe` for a suite that needs an engine this machine may lack (`missing`
+ * says which and how to get it, undefined when it is there). Without it, in CI
+ * the suite becomes one failing test named `check` with that message (as the
+ * browser suites do without Chromium); elsewhere it is skipped with the reason
+ * in its name, after the global setup has said loudly what is skipped.
  */
-export function describePostgres(name: string, fn: () => void): void {
-  if (!process.env.TEST_DATABASE_URL) {
-    // In CI a missing server fails the run; elsewhere the global setup has said loudly that these are skipped.
-    if (process.env.CI) {
-      describe(name, () => {
-        it('has a PostgreSQL server to run against (TEST_DATABASE_URL)', () => {
-          throw new Error(`TEST_DATABASE_URL is not set: this suite needs a real PostgreSQL server; ${POSTGRES_HINT}`);
-        });
-      });
-    } else {
-      describe.skip(`${name} (no PostgreSQL: ${POSTGRES_HINT})`, fn);
-    }
+export function describeRequiring(
+  name: string,
+  missing: { check: string; message: string; skipReason: string } | undefined,
+  fn: () => void,
+): void {
+  if (!missing) {
+    describe(name, fn);
     return;
   }
-  describe(name, fn);
+  if (process.env.CI) {
+    describe(name, () => {
+      it(missing.check, () => {
+        throw new Error(missing.message);
+      });
+    });
+  } else {
+    describe.skip(`${name} (${missing.skipReason})`, fn);
+  }
+}
+
+/** `describe` for a suite that only makes sense against a real PostgreSQL server (TEST_DATABASE_URL). */
+export function describePostgres(name: string, fn: () => void): void {
+  describeRequiring(
+    name,
+    process.env.TEST_DATABASE_URL
+      ? undefined
+      : {
+          check: 'has a PostgreSQL server to run against (TEST_DATABASE_URL)',
+          message: `TEST_DATABASE_URL is not set: this suite needs a real PostgreSQL server; ${POSTGRES_HINT}`,
+          skipReason: `no PostgreSQL: ${POSTGRES_HINT}`,
+        },
+    fn,
+  );
 }

@@ -5,8 +5,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatabaseUnavailable } from '../../../lib/db/errors';
-import { isAuthenticationFailure, passwordOf, secretPassword, type SecretReader } from '../../../lib/db/password';
+import { DatabaseUnavailable, isAuthenticationFailure } from '../../../lib/db/errors';
+import { passwordOf, secretPassword, type SecretReader } from '../../../lib/db/password';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-0123-AbCdEf';
 
