@@ -19,6 +19,8 @@ import completeDirectUpload from '../handlers/evidence/uploads/complete';
 import evidenceContent from '../handlers/evidence/content';
 import deleteEvidence from '../handlers/evidence/delete';
 import listDeletions from '../handlers/deletions/list';
+import liveEvents from '../handlers/events/stream';
+import actionFacets from '../handlers/actions/facets';
 import me from '../handlers/me/get';
 import createToken from '../handlers/tokens/create';
 import listTokens from '../handlers/tokens/list';
@@ -29,6 +31,7 @@ export const ROUTES = {
   health,
   metrics,
   'actions/list': listActions,
+  'actions/facets': actionFacets,
   'actions/create': createAction,
   'actions/get': getAction,
   'actions/update': updateAction,
@@ -42,6 +45,7 @@ export const ROUTES = {
   'evidence/content': evidenceContent,
   'evidence/delete': deleteEvidence,
   'deletions/list': listDeletions,
+  'events/stream': liveEvents,
   'me/get': me,
   'tokens/create': createToken,
   'tokens/list': listTokens,

@@ -36,7 +36,7 @@ function response(answer: ResponseSpec): JsonSchema {
   return {
     description: answer.description,
     ...(answer.schema ? { content: { 'application/json': { schema: schemaOf(answer.schema, 'output') } } } : {}),
-    ...(answer.binary ? { content: BINARY } : {}),
+    ...(answer.binary ? { content: answer.mediaType ? { [answer.mediaType]: { schema: { type: 'string' } } } : BINARY } : {}),
     ...(answer.headers
       ? { headers: Object.fromEntries(answer.headers.map((h) => [headerName(h.toLowerCase()), { schema: { type: 'string' } }])) }
       : {}),

@@ -4,6 +4,7 @@
 import { Authenticator } from './auth/authenticator';
 import type { Config } from './config';
 import { openDatabase } from './db/database';
+import { LiveEvents } from './events/live';
 import { Health } from './health';
 import type { Logger } from './log';
 import type { Runtime } from './operation/deps';
@@ -15,7 +16,15 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
   const db = await openDatabase(config, logger);
   try {
     const store = await openEvidenceStore(config);
-    return { db, store, config, logger, health: new Health(), auth: new Authenticator({ config, db, logger }) };
+    return {
+      db,
+      store,
+      config,
+      logger,
+      health: new Health(),
+      auth: new Authenticator({ config, db, logger }),
+      events: new LiveEvents(db, logger),
+    };
   } catch (error) {
     await db.close();
     throw error;

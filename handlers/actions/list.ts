@@ -1,22 +1,9 @@
 import { z } from 'zod';
-import { ActionList, decimalInteger, LIMITS, tag, text } from '../../lib/domain/action-schema';
-import { PRIORITIES, STATUSES } from '../../lib/domain/lifecycle';
+import { ActionFilterQuery, ActionList, decimalInteger } from '../../lib/domain/action-schema';
 import { listActions } from '../../lib/db/actions';
 import { decodeCursor } from '../../lib/db/cursor';
 import { operation } from '../../lib/operation/operation';
 import { json } from '../../lib/operation/results';
-
-const commaList = <T extends readonly [string, ...string[]]>(values: T) =>
-  z
-    .string()
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.enum(values)).min(1, `one or more of ${values.join(', ')}`))
-    .meta({ description: `comma-separated: ${values.join(', ')}` });
 
 const spec = {
   method: 'GET',
@@ -24,16 +11,7 @@ const spec = {
   summary: 'List actions: priority first, then latest update; filters combine; keyset paging; a page stops early at its byte budget',
   minRole: 'viewer',
   query: z.strictObject({
-    status: commaList(STATUSES).optional(),
-    priority: commaList(PRIORITIES).optional(),
-    owner: text({ min: 1, max: LIMITS.owner }).optional(),
-    component: text({ min: 1, max: LIMITS.component }).optional(),
-    tag: tag.optional(),
-    q: text({ max: 500 }).optional().meta({ description: 'web-search syntax: words ANDed, "phrases", -excluded' }),
-    include_closed: z
-      .enum(['true', 'false'])
-      .default('false')
-      .transform((v) => v === 'true'),
+    ...ActionFilterQuery,
     limit: decimalInteger(1, 200).default(50),
     // A cursor is only ever one this API issued: checked in full here, so that no
     // value the database would refuse (a 30th of February) reaches it.

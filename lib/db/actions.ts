@@ -30,7 +30,7 @@ const columnsOf = (alias: string) =>
   ACTION_COLUMNS.split(',')
     .map((c) => `${alias}.${c.trim()}`)
     .join(', ');
-const A_COLUMNS = columnsOf('a');
+export const A_COLUMNS = columnsOf('a');
 
 /** An actions row as both engines return it (bigint as number, timestamptz as ISO text). */
 export type ActionRow = Omit<Action, 'key'>;

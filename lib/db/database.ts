@@ -53,8 +53,21 @@ export interface PoolStats {
   waiting: number;
 }
 
+/** What hears a channel's notifications (Database.listen). */
+export interface ChannelListener {
+  notified(payload: string): void;
+  /** Called after the listening connection was lost and is back: what was announced meanwhile went unheard. */
+  resumed(): void;
+}
+
 export interface Database extends Queryable {
   readonly engine: 'postgres' | 'pglite';
+  /**
+   * Hears NOTIFY on `channel` (a lower-case identifier) until the returned
+   * function is called. On PostgreSQL this is a connection of its own, outside
+   * the pool, kept open: reconnected with backoff when it breaks or goes silent.
+   */
+  listen(channel: string, listener: ChannelListener): Promise<() => Promise<void>>;
   transaction<T>(work: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   poolStats(): PoolStats;
   close(): Promise<void>;
@@ -107,10 +120,11 @@ const UNBOUNDED_MS = 2_147_483_647;
  * without it, the URL's password or PGPASSWORD, as node-postgres does.
  */
 export function openPostgres(url: string, cfg: PostgresOptions, logger: Logger, password?: PasswordSource): Database {
+  // With a password source, the URL is parsed here (by node-postgres's own parser) so
+  // that its empty password does not override the source, as a connectionString would.
+  const connection: pg.ClientConfig = password ? { ...withoutPassword(url), password: () => password.get() } : { connectionString: url };
   const pool = new pg.Pool({
-    // With a password source, the URL is parsed here (by node-postgres's own parser) so
-    // that its empty password does not override the source, as a connectionString would.
-    ...(password ? { ...withoutPassword(url), password: () => password.get() } : { connectionString: url }),
+    ...connection,
     max: cfg.DB_POOL_MAX,
     // Waiting for a free connection is bounded like a query: a pool of stuck
     // connections answers 503 rather than queueing requests for minutes.
@@ -207,7 +221,80 @@ export function openPostgres(url: string, cfg: PostgresOptions, logger: Logger, 
       }
     },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    listen: (channel, listener) =>
+      listenOnPostgres(channel, listener, { ...connection, types: pgTypes, application_name: 'action-tracker-listen' }, logger, password),
     close: () => pool.end(),
+  };
+}
+
+/** How often the listening connection proves it is alive, and how long it may take to answer. */
+const LISTEN_PING_MS = 30_000;
+const LISTEN_PING_TIMEOUT_MS = 5_000;
+const LISTEN_BACKOFF_MS = [250, 500, 1_000, 2_000, 5_000, 10_000, 30_000];
+
+async function listenOnPostgres(
+  channel: string,
+  listener: ChannelListener,
+  options: pg.ClientConfig,
+  logger: Logger,
+  password: PasswordSource | undefined,
+): Promise<() => Promise<void>> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
+  let client: pg.Client | undefined;
+  let stopped = false;
+  let failures = 0;
+  let lost = false;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  let ping: ReturnType<typeof setInterval> | undefined;
+
+  const drop = (c: pg.Client, err?: unknown) => {
+    if (client !== c) return;
+    client = undefined;
+    clearInterval(ping);
+    c.removeAllListeners('notification');
+    c.end().catch(() => undefined);
+    if (stopped) return;
+    if (!lost) logger.warn({ err, channel }, 'the connection listening for live events was lost; reconnecting');
+    lost = true;
+    retry = setTimeout(() => void connect(), LISTEN_BACKOFF_MS[Math.min(failures++, LISTEN_BACKOFF_MS.length - 1)]);
+  };
+
+  const connect = async () => {
+    const c = new pg.Client({ ...options, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+    client = c;
+    c.on('error', (err) => drop(c, err));
+    c.on('end', () => drop(c));
+    c.on('notification', (message) => message.channel === channel && listener.notified(message.payload ?? ''));
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${channel}`);
+    } catch (err) {
+      if (password && isAuthenticationFailure(err)) password.invalidate();
+      drop(c, err);
+      return;
+    }
+    if (client !== c) return;
+    // A silent network (no RST, no FIN) shows only when a query goes unanswered.
+    ping = setInterval(() => {
+      c.query({ text: 'SELECT 1', query_timeout: LISTEN_PING_TIMEOUT_MS } as pg.QueryConfig).catch((err: unknown) => drop(c, err));
+    }, LISTEN_PING_MS);
+    ping.unref();
+    failures = 0;
+    if (lost) {
+      lost = false;
+      logger.info({ channel }, 'listening for live events again');
+      listener.resumed();
+    }
+  };
+
+  await connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    clearInterval(ping);
+    const c = client;
+    client = undefined;
+    await c?.end().catch(() => undefined);
   };
 }
 
@@ -266,6 +353,8 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     // One process, one session: nothing to bound or to break.
     transaction: (work) => counted(() => db.transaction((tx) => work(queryable(tx)))),
     poolStats: () => ({ total: 1, idle: inFlight === 0 ? 1 : 0, waiting: Math.max(0, inFlight - 1) }),
+    // One process: the notifications of its own session, delivered after each commit.
+    listen: async (channel, listener) => db.listen(channel, (payload) => listener.notified(payload)),
     close: () => db.close(),
   };
 }

@@ -8,6 +8,7 @@ import m0001 from './migrations/0001_actions';
 import m0002 from './migrations/0002_evidence_uploads';
 import m0003 from './migrations/0003_cheaper_action_writes';
 import m0004 from './migrations/0004_api_tokens';
+import m0005 from './migrations/0005_live_events';
 
 export interface Migration {
   id: number;
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 2, name: '0002_evidence_uploads', sql: m0002 },
   { id: 3, name: '0003_cheaper_action_writes', sql: m0003 },
   { id: 4, name: '0004_api_tokens', sql: m0004 },
+  { id: 5, name: '0005_live_events', sql: m0005 },
 ];
 
 export const HEAD = MIGRATIONS[MIGRATIONS.length - 1]!.id;

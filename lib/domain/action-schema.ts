@@ -99,6 +99,32 @@ export const PathId = z
 
 export const ActionId = PathId;
 
+const commaList = <T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(values)).min(1, `one or more of ${values.join(', ')}`))
+    .meta({ description: `comma-separated: ${values.join(', ')}` });
+
+/** The filters of the list, which the facets take too (query parameters). */
+export const ActionFilterQuery = {
+  status: commaList(STATUSES).optional(),
+  priority: commaList(PRIORITIES).optional(),
+  owner: text({ min: 1, max: LIMITS.owner }).optional(),
+  component: text({ min: 1, max: LIMITS.component }).optional(),
+  tag: tag.optional(),
+  q: text({ max: 500 }).optional().meta({ description: 'web-search syntax: words ANDed, "phrases", -excluded' }),
+  include_closed: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+};
+
 // ---------------------------------------------------------------- responses
 
 const timestamp = z.iso.datetime();
@@ -140,6 +166,20 @@ export const Action = z.object({
 export const ActionWithEvidence = Action.extend({ evidence: z.array(Evidence) });
 
 export const ActionList = z.object({ items: z.array(Action), next_cursor: z.string().nullable() });
+
+const FacetValues = z.array(z.object({ value: z.string(), count: z.number().int() }));
+
+export const ActionFacets = z.object({
+  total: z.number().int().meta({ description: 'Actions matching every filter' }),
+  approximate: z.boolean().meta({ description: 'The figures are estimates from a sample (more than 10,000 actions matched)' }),
+  status: z
+    .object(Object.fromEntries(STATUSES.map((s) => [s, z.number().int()])) as Record<(typeof STATUSES)[number], z.ZodNumber>)
+    .meta({ description: 'Under every filter except status and include_closed' }),
+  priority: z.object(Object.fromEntries(PRIORITIES.map((p) => [p, z.number().int()])) as Record<(typeof PRIORITIES)[number], z.ZodNumber>),
+  owner: FacetValues.meta({ description: 'The 50 most frequent, most first' }),
+  component: FacetValues,
+  tag: FacetValues,
+});
 
 export const EVENT_KINDS = ['created', 'updated', 'status_changed', 'evidence_added', 'evidence_deleted'] as const;
 

@@ -88,7 +88,10 @@ function installExitPolicy({
     stopping = true;
     // However the drain goes, the process ends.
     setTimeout(() => process.exit(exitCode), shutdownMs + EXIT_GRACE_MS);
+    // Open event streams would hold the drain to its timeout: they end now, and their pages reconnect elsewhere.
+    const events = runtime.events?.close();
     await http.shutdown(shutdownMs);
+    await events;
     await runtime.db.close().catch((err: unknown) => logger.warn({ err }, 'closing the database failed'));
     logger.info({ exit_code: exitCode }, 'stopped');
     logger.flush();

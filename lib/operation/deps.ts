@@ -5,6 +5,7 @@
 import type { Authenticator } from '../auth/authenticator';
 import type { Config } from '../config';
 import type { Database } from '../db/database';
+import type { LiveEvents } from '../events/live';
 import type { Health } from '../health';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
@@ -28,6 +29,8 @@ export interface Deps {
    * without it (a middleware test) records nothing.
    */
   metrics?: Metrics;
+  /** Live updates for open pages (GET /api/v1/events); absent where nothing can hold a stream open. */
+  events?: LiveEvents;
 }
 
 /** What a process opens (lib/runtime.ts); the app adds the list of its operations. */

@@ -30,6 +30,8 @@ export interface ResponseSpec {
   schema?: z.ZodType;
   /** The body is a file in its own type, not JSON. */
   binary?: true;
+  /** The media type of a body that is not JSON, when it is always the same (an event stream). */
+  mediaType?: string;
   headers?: readonly string[];
 }
 
@@ -78,6 +80,10 @@ export interface OperationArgs<S extends OperationSpec> {
   specs: Deps['specs'];
   /** The app's metrics (GET /metrics). */
   metrics: Deps['metrics'];
+  /** Live updates (GET /api/v1/events). */
+  events: Deps['events'];
+  /** Whether a streamed body reaches the client as it is written (the container), or is buffered first (a Lambda). */
+  streams: boolean;
 }
 
 /** An operation bound to its dependencies: what a router, the HTTP server or a Lambda invokes. */
@@ -128,6 +134,8 @@ class Arguments {
   readonly health: Deps['health'];
   readonly specs: Deps['specs'];
   readonly metrics: Deps['metrics'];
+  readonly events: Deps['events'];
+  readonly streams: boolean;
 
   constructor(
     readonly event: ALBEvent,
@@ -148,6 +156,8 @@ class Arguments {
     this.health = deps.health;
     this.specs = deps.specs;
     this.metrics = deps.metrics;
+    this.events = deps.events;
+    this.streams = context.streamsResponses === true;
   }
 
   /** Made on first use: most requests log nothing but their access line. */

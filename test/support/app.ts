@@ -11,6 +11,7 @@ import { loadConfig, type Config } from '../../lib/config';
 import { openPglite, openPostgres, type Database } from '../../lib/db/database';
 import { migrate } from '../../lib/db/migrate';
 import { Authenticator } from '../../lib/auth/authenticator';
+import { LiveEvents } from '../../lib/events/live';
 import { Health } from '../../lib/health';
 import { createApp, type Router } from '../../lib/http/router';
 import { createHttpServer, type HttpServer } from '../../lib/http/server';
@@ -115,6 +116,8 @@ export interface TestApp {
   store: EvidenceStore;
   config: Config;
   health: Health;
+  /** The app's live events (GET /api/v1/events). */
+  events: LiveEvents;
   /** The app without its socket: match a route, dispatch an ALB event. */
   router: Router;
   baseUrl: string;
@@ -141,9 +144,18 @@ export async function startApp(engine: Engine, options: StartOptions = {}): Prom
   const config = testConfig(options.config);
   const logger = options.logger ?? silentLogger();
   const health = new Health();
+  const events = new LiveEvents(fresh.db, logger);
   const router = createApp({
     operations: OPERATIONS,
-    deps: { db: fresh.db, store, config, logger, health, auth: new Authenticator({ config, db: fresh.db, logger, fetch: options.fetch }) },
+    deps: {
+      db: fresh.db,
+      store,
+      config,
+      logger,
+      health,
+      auth: new Authenticator({ config, db: fresh.db, logger, fetch: options.fetch }),
+      events,
+    },
     webRoot: join(process.cwd(), 'web'),
   });
   const http = createHttpServer({ app: router, health, logger, albIdleTimeoutS: 60 });
@@ -165,6 +177,7 @@ export async function startApp(engine: Engine, options: StartOptions = {}): Prom
     store,
     config,
     health,
+    events,
     router,
     baseUrl,
     http,
@@ -189,7 +202,9 @@ export async function startApp(engine: Engine, options: StartOptions = {}): Prom
       return { status: res.status, headers: res.headers, text, body: parsed as any };
     },
     async close() {
+      const closing = events.close();
       await http.shutdown(1000);
+      await closing;
       await fresh.drop();
       if (evidenceDir) await rm(evidenceDir, { recursive: true, force: true });
     },

@@ -313,11 +313,21 @@ export interface Answer {
 }
 
 /** A whole result body as text, the streamed ones read to their end. */
+/** The end of an event stream's first event (`ready`): an event stream is read that far, never to its end. */
+const FIRST_EVENT = /\nevent: ready\ndata: [^\n]*\n\n/;
+
 async function resultText(result: ALBResult): Promise<string> {
   const stream = bodyStreamOf(result);
   if (stream) {
     const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+    const live = /^text\/event-stream/.test(String(result.headers?.['content-type'] ?? ''));
+    for await (const chunk of stream) {
+      chunks.push(Buffer.from(chunk as Buffer));
+      if (live && FIRST_EVENT.test(Buffer.concat(chunks).toString('utf8'))) {
+        stream.destroy();
+        break;
+      }
+    }
     return Buffer.concat(chunks).toString('utf8');
   }
   if (!result.body) return '';
@@ -369,7 +379,12 @@ export async function sendOverSocket(port: number, wire: WireRequest, chunkedOnS
       socket.destroy();
       reject(new Error(`no answer within ${timeoutMs} ms`));
     }, timeoutMs);
-    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('data', (c: Buffer) => {
+      chunks.push(c);
+      // An event stream (GET /api/v1/events) never ends by itself: its first event is its answer.
+      const seen = Buffer.concat(chunks).toString('latin1');
+      if (/\r\ncontent-type: text\/event-stream/i.test(seen) && FIRST_EVENT.test(seen)) socket.destroy();
+    });
     // A server that answers early and closes may reset the rest of the upload: what arrived is the answer.
     socket.on('error', () => undefined);
     socket.on('close', () => {
