@@ -25,14 +25,18 @@ const exists = (path) =>
     () => false,
   );
 
-/** Replaces the one reference to `plain` in an src/href attribute, or throws. */
+/**
+ * Replaces the one reference to `plain` in an src/href attribute, or throws. A
+ * leading `/` or `./` is kept: the page is served at /actions/7 too, where only
+ * an absolute `/app.js` still names the file.
+ */
 function rewriteReference(html, attribute, plain, hashed, htmlPath) {
   const escaped = plain.replace(/\./g, '\\.');
-  const pattern = new RegExp(`((?<=\\s)${attribute}\\s*=\\s*)(["']?)(?:\\./|/)?${escaped}\\2(?=[\\s>/])`, 'gi');
+  const pattern = new RegExp(`((?<=\\s)${attribute}\\s*=\\s*)(["']?)(\\./|/)?${escaped}\\2(?=[\\s>/])`, 'gi');
   const found = html.match(pattern)?.length ?? 0;
   if (found !== 1)
     throw new Error(`web build: ${htmlPath} must reference ${plain} once in a ${attribute}="${plain}" attribute (found ${found})`);
-  return html.replace(pattern, (_whole, prefix, quote) => `${prefix}${quote || '"'}${hashed}${quote || '"'}`);
+  return html.replace(pattern, (_whole, prefix, quote, dir) => `${prefix}${quote || '"'}${dir ?? ''}${hashed}${quote || '"'}`);
 }
 
 /**

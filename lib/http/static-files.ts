@@ -2,7 +2,8 @@
 // get a request id and an access line like every other answer. Hashed asset
 // names are cached for a year, index.html never; the page gets a strict
 // Content-Security-Policy. Source maps are never served (the build keeps the
-// page's out of the served tree).
+// page's out of the served tree). The page's own addresses (an action's
+// permalink, /actions/7) answer with index.html, which opens that detail.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
@@ -38,7 +39,8 @@ export function pageSecurityHeaders(bucketOrigin?: string): Record<string, strin
       "default-src 'self'",
       "script-src 'self'",
       "style-src 'self'",
-      "img-src 'self' data: blob:",
+      // Image evidence is previewed; behind a proxy with presigned downloads it redirects to the bucket.
+      bucketOrigin ? `img-src 'self' data: blob: ${bucketOrigin}` : "img-src 'self' data: blob:",
       bucketOrigin ? `connect-src 'self' ${bucketOrigin}` : "connect-src 'self'",
       "object-src 'none'",
       "base-uri 'none'",
@@ -68,8 +70,12 @@ function cacheControl(file: string): string {
   return 'public, max-age=300';
 }
 
+/** The page's own routes, answered with index.html: an action's permalink (canonical decimal ids only). */
+export const PAGE_ROUTE = /^\/actions\/[1-9][0-9]{0,15}$/;
+
 /** Maps a raw URL path to a file under root, or undefined when it may not be served. */
 export function resolveStaticPath(root: string, rawPath: string): string | undefined {
+  if (PAGE_ROUTE.test(rawPath)) return join(root, 'index.html');
   let path: string;
   try {
     path = decodeURIComponent(rawPath);

@@ -113,7 +113,13 @@ describeBrowser('the Actions page in Chromium (the whole flow)', () => {
 
   /** Waits until the list has finished loading (its status line says how many, or none). */
   async function listSettled(page: Page): Promise<void> {
-    await expect.poll(() => listStatus(page).textContent(), { timeout: 10_000 }).toMatch(/^(No actions match|\d+ actions?)/);
+    await expect.poll(() => listStatus(page).textContent(), { timeout: 10_000 }).toMatch(/^(No actions (match|yet)|\d+ actions?)/);
+  }
+
+  /** The row's status menu (a button, then a menu): opens it and picks `label`. */
+  async function pickStatus(row: Locator, key: string, label: string): Promise<void> {
+    await row.getByRole('button', { name: new RegExp(`^Status of ${key}:`) }).click();
+    await row.getByRole('menuitem', { name: label }).click();
   }
 
   const ids = async (page: Page) => (await rows(page).evaluateAll((els) => els.map((el) => el.getAttribute('data-id')))).map(Number);
@@ -163,11 +169,11 @@ describeBrowser('the Actions page in Chromium (the whole flow)', () => {
     await saveScreenshot(page, 'list.png');
 
     // Act: quick status to in progress
-    await row.getByRole('combobox', { name: `Status of ${key}` }).selectOption('in_progress');
+    await pickStatus(row, key, 'In progress');
     await expect.poll(() => row.getAttribute('data-status')).toBe('in_progress');
 
     // Act: resolve with notes (the notes dialog)
-    await row.getByRole('combobox', { name: `Status of ${key}` }).selectOption('resolved');
+    await pickStatus(row, key, 'Resolved');
     dialog = openDialog(page);
     await dialog.getByRole('heading', { name: 'Resolution notes' }).waitFor();
     await dialog.getByRole('textbox', { name: 'Resolution notes' }).fill(notes);
@@ -205,17 +211,20 @@ describeBrowser('the Actions page in Chromium (the whole flow)', () => {
     await page.getByRole('button', { name: 'Change identity' }).click();
     await chooseIdentity(page, lee);
     await listSettled(page);
-    await row.getByRole('combobox', { name: `Status of ${key}` }).selectOption('closed');
+    await pickStatus(row, key, 'Closed');
     dialog = openDialog(page);
     await dialog.getByRole('heading', { name: 'Resolution notes' }).waitFor();
     expect(await dialog.getByRole('textbox', { name: 'Resolution notes' }).inputValue()).toBe(notes);
     await dialog.getByRole('button', { name: 'Confirm' }).click();
     await dialog.waitFor({ state: 'detached' });
 
-    // Assess: it leaves the list, and comes back with "Include closed"
-    await row.waitFor({ state: 'detached' });
-    await expect.poll(() => listStatus(page).textContent()).toBe('No actions match');
-    await page.getByRole('search', { name: 'Filters' }).getByLabel('Include closed').check();
+    // Assess: it keeps its place, marked, until the list is fetched again; then it leaves, and comes back with "1 closed match — show them"
+    await expect.poll(() => row.getAttribute('data-status')).toBe('closed');
+    expect(await row.getAttribute('data-outside')).toBe('');
+    await page.reload();
+    await listSettled(page);
+    expect(await row.count()).toBe(0);
+    await page.getByTestId('list-hint').getByRole('button', { name: '1 closed match — show them' }).click();
     await page.waitForURL((url) => url.searchParams.get('include_closed') === 'true' && url.searchParams.get('q') === word);
     await row.waitFor();
     expect(await row.getAttribute('data-status')).toBe('closed');
@@ -295,7 +304,7 @@ describeBrowser('the Actions page in Chromium (the whole flow)', () => {
     // Assess: the list
     expect(await page.getByTestId('identity').textContent()).toBe('Signed in as val (viewer)');
     expect(await page.getByRole('button', { name: 'New action' }).count()).toBe(0);
-    expect(await page.getByTestId('action-list').getByRole('combobox').count()).toBe(0);
+    expect(await page.getByRole('button', { name: /^Status of / }).count()).toBe(0);
     expect(await row.locator('.badge.status').textContent()).toBe('Open');
     await page.keyboard.press('n');
     expect(await openDialog(page).count()).toBe(0);
@@ -332,7 +341,7 @@ describeBrowser('the Actions page in Chromium (the whole flow)', () => {
     await expect.poll(() => page.getByTestId('identity').textContent()).toBe('Signed in as pat (viewer)');
     expect(await page.getByRole('button', { name: 'Change identity' }).isVisible()).toBe(false);
     expect(await page.getByRole('button', { name: 'New action' }).count()).toBe(0);
-    expect(await page.getByTestId('action-list').getByRole('combobox').count()).toBe(0);
+    expect(await page.getByRole('button', { name: /^Status of / }).count()).toBe(0);
     expect(problems()).toEqual([]);
   });
 
@@ -352,6 +361,7 @@ describeBrowser('the Actions page in Chromium (the whole flow)', () => {
     await createAction(mia, { title: 'Unrelated high action', priority: 'high' });
     const { page, problems } = await openPage(mia);
     const filters = page.getByRole('search', { name: 'Filters' });
+    const statusTab = (view: string) => page.getByRole('navigation', { name: 'Status' }).locator(`[data-view="${view}"]`);
 
     // Act: a link with filters
     await page.goto(`${server!.baseUrl}/?q=${word}&priority=high&include_closed=true`);
@@ -360,8 +370,7 @@ describeBrowser('the Actions page in Chromium (the whole flow)', () => {
     // Assess: the controls show them, the list is filtered
     expect(await filters.getByLabel('Search').inputValue()).toBe(word);
     expect(await filters.getByLabel('Priority').inputValue()).toBe('high');
-    expect(await filters.getByLabel('Status').inputValue()).toBe('');
-    expect(await filters.getByLabel('Include closed').isChecked()).toBe(true);
+    expect(await statusTab('all').getAttribute('aria-current')).toBe('true');
     expect((await ids(page)).sort()).toEqual([high.id, closed.id].sort());
 
     // Act: change a filter
@@ -381,15 +390,15 @@ describeBrowser('the Actions page in Chromium (the whole flow)', () => {
     await page.waitForURL((u) => u.searchParams.get('priority') === 'high');
     await expect.poll(() => filters.getByLabel('Priority').inputValue()).toBe('high');
     expect(await filters.getByLabel('Search').inputValue()).toBe(word);
-    expect(await filters.getByLabel('Include closed').isChecked()).toBe(true);
+    expect(await statusTab('all').getAttribute('aria-current')).toBe('true');
     await expect.poll(async () => (await ids(page)).sort()).toEqual([high.id, closed.id].sort());
 
-    // Act: Forward, then clear the closed box
+    // Act: Forward, then back to the active ones only
     await page.goForward();
     await page.waitForURL((u) => u.searchParams.get('priority') === 'low');
     await expect.poll(() => filters.getByLabel('Priority').inputValue()).toBe('low');
     await filters.getByLabel('Priority').selectOption('high');
-    await filters.getByLabel('Include closed').uncheck();
+    await statusTab('active').click();
 
     // Assess
     await page.waitForURL((u) => u.searchParams.get('priority') === 'high' && !u.searchParams.has('include_closed'));

@@ -70,6 +70,19 @@ describe('buildWeb on the fixture page', () => {
     expect(built).toBe(source.replace('href="styles.css"', `href="${result.styles}"`).replace('src="app.js"', `src="${result.app}"`));
   });
 
+  it('keeps an absolute reference absolute (the page is served at /actions/7 too)', async () => {
+    const src = join(tmp, 'absolute');
+    await cp(FIXTURE, src, { recursive: true });
+    const html = (await readFile(join(FIXTURE, 'index.html'), 'utf8'))
+      .replace('href="styles.css"', 'href="/styles.css"')
+      .replace('src="app.js"', "src='./app.js'");
+    await writeFile(join(src, 'index.html'), html);
+    const built = await buildWeb({ srcDir: src, outDir: join(tmp, 'absolute-out') });
+    const page = await readFile(join(tmp, 'absolute-out', 'index.html'), 'utf8');
+    expect(page).toContain(`href="/${built.styles}"`);
+    expect(page).toContain(`src='./${built.app}'`);
+  });
+
   it('gives the same names for the same sources', async () => {
     const again = await buildWeb({ srcDir: FIXTURE, outDir: join(tmp, 'again') });
     expect([again.app, again.styles]).toEqual([result.app, result.styles]);

@@ -14,6 +14,8 @@ export type Evidence = z.output<typeof actions.Evidence>;
 export type HistoryEvent = z.output<typeof actions.HistoryEvent>;
 export type History = z.output<typeof actions.History>;
 export type DirectUpload = z.output<typeof evidence.DirectUpload>;
+/** Counts under the list's filters (GET /api/v1/actions/facets). */
+export type Facets = z.output<typeof actions.ActionFacets>;
 /** An RFC 9457 problem as the API sends it. */
 export type Problem = z.output<typeof actions.Problem>;
 
@@ -59,6 +61,16 @@ export const currentRole = (): Role | null => session.identity?.role ?? (session
 
 // ------------------------------------------------------------------ requests
 
+/**
+ * Whether the service can be reached: the page is told of each failure to
+ * reach it (no connection, or a gateway's 502/503/504) and of each answer, so
+ * that one place marks the page offline and brings it back (see offline.ts).
+ */
+export const connection: { lost(): void; answered(): void } = { lost() {}, answered() {} };
+
+/** True for an error that says the service is out of reach rather than what it decided. */
+export const isOffline = (error: unknown): boolean => error instanceof ApiError && [0, 502, 503, 504].includes(error.status);
+
 export interface RequestOptions {
   body?: unknown;
   ifMatch?: number;
@@ -82,12 +94,18 @@ export async function api<T>(method: string, path: string, options: RequestOptio
     });
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
+    connection.lost();
     throw new ApiError({ type: 'about:blank', title: 'Network error', status: 0 });
   }
-  if (!response.ok)
-    throw new ApiError(
+  if (!response.ok) {
+    const failure = new ApiError(
       await readProblem(response.status, response.statusText, response.headers.get('content-type'), () => response.text()),
     );
+    if (isOffline(failure)) connection.lost();
+    else connection.answered();
+    throw failure;
+  }
+  connection.answered();
   if (response.status === 204) return undefined as T;
   return (await response.json()) as T;
 }

@@ -1,22 +1,55 @@
-// The detail dialog "ACT-n title": every field, resolution notes, evidence
-// (download, upload, delete) and the history timeline.
-import { api, currentRole, errorText, type Action, type ActionWithEvidence, type Evidence, type History, type HistoryEvent } from './api';
-import { confirmByTyping, modal, type Modal } from './dialogs';
+// The detail dialog "ACT-n title" at its own address (/actions/n): the status
+// control in its header (what this role may do, and in words what it may not),
+// every field with links made clickable, evidence (previews, download, upload,
+// delete) and the history timeline with human field names.
+import { decideTransition, type TransitionRule } from '../../lib/domain/lifecycle';
+import { atLeast } from '../../lib/domain/roles';
+import {
+  api,
+  ApiError,
+  currentRole,
+  errorText,
+  type Action,
+  type ActionWithEvidence,
+  type Evidence,
+  type History,
+  type HistoryEvent,
+} from './api';
+import { busy, confirmByTyping, modal, type Modal } from './dialogs';
 import { fill, h, type Child } from './dom';
 import { openEditor } from './editor';
 import { evidenceList, uploadZone } from './evidence';
-import { refreshTimes, timeAgo, when } from './format';
-import { can, PRIORITY_LABEL, STATUS_LABEL, type Status } from './lifecycle';
+import { linkify, refreshTimes, timeAgo, when } from './format';
+import { can, isFinished, PRIORITY_LABEL, ROLES, STATUS_LABEL, STATUSES, type Role, type Status } from './lifecycle';
+import { findAction } from './list';
+import { leaveDetail, pushDetail, routeId } from './route';
+import { announce, askNotes, askReason, changeStatus } from './status';
+import { toast } from './toast';
 
 export interface DetailHooks {
-  /** The action changed (edit, upload); the list updates its row. */
+  /** The action changed (edit, status, upload); the list updates its row. */
   changed(action: Action): void;
   deleted(id: number): void;
 }
 
 const statusName = (s: Status | null) => (s ? STATUS_LABEL[s] : '—');
 
-function show(value: unknown): string {
+const FIELD_LABEL: Record<string, string> = {
+  title: 'Title',
+  description: 'Description',
+  priority: 'Priority',
+  status: 'Status',
+  owner: 'Owner',
+  component: 'Component',
+  tags: 'Tags',
+  resolution_notes: 'Resolution notes',
+  evidence: 'Evidence',
+};
+
+/** A field's name as people read it: `resolution_notes` → "Resolution notes". */
+export const fieldName = (key: string): string => FIELD_LABEL[key] ?? `${key.charAt(0).toUpperCase()}${key.slice(1).replaceAll('_', ' ')}`;
+
+function show(value: unknown, name?: string): string {
   if (value === null || value === undefined || value === '') return '—';
   if (Array.isArray(value)) return value.length ? value.join(', ') : '—';
   if (typeof value === 'object') {
@@ -24,6 +57,8 @@ function show(value: unknown): string {
     return typeof o.filename === 'string' ? o.filename : JSON.stringify(value);
   }
   const s = String(value);
+  if (name === 'priority' && PRIORITY_LABEL[s]) return PRIORITY_LABEL[s];
+  if (name === 'status' && (STATUSES as readonly string[]).includes(s)) return STATUS_LABEL[s as Status];
   return s.length > 200 ? `${s.slice(0, 200)}…` : s;
 }
 
@@ -33,7 +68,7 @@ function describe(e: HistoryEvent): string {
     case 'created':
       return 'created the action';
     case 'updated':
-      return `edited ${Object.keys(changes).join(', ') || 'the action'}`;
+      return `edited ${Object.keys(changes).map(fieldName).join(', ') || 'the action'}`;
     case 'status_changed':
       return `changed status ${statusName(e.from_status)} → ${statusName(e.to_status)}`;
     case 'evidence_added':
@@ -51,7 +86,10 @@ export function historyList(items: readonly HistoryEvent[]): HTMLOListElement {
     'ol',
     { class: 'history', 'aria-label': 'History', 'data-testid': 'history' },
     items.map((e) => {
-      const fields = e.kind === 'updated' || e.kind === 'status_changed' ? Object.entries(e.changes ?? {}) : [];
+      // A status change's own from → to is in its line; what else it changed (notes) is listed.
+      const fields = Object.entries(e.kind === 'updated' || e.kind === 'status_changed' ? (e.changes ?? {}) : {}).filter(
+        ([name]) => !(e.kind === 'status_changed' && name === 'status'),
+      );
       return h(
         'li',
         { 'data-kind': e.kind },
@@ -60,10 +98,12 @@ export function historyList(items: readonly HistoryEvent[]): HTMLOListElement {
           ? h(
               'ul',
               { class: 'changes' },
-              fields.map(([name, [from, to]]) => h('li', null, h('span', { class: 'muted' }, `${name}: `), show(from), ' → ', show(to))),
+              fields.map(([name, [from, to]]) =>
+                h('li', null, h('span', { class: 'muted' }, `${fieldName(name)}: `), show(from, name), ' → ', show(to, name)),
+              ),
             )
           : null,
-        e.note ? h('p', { class: 'note' }, e.note) : null,
+        e.note ? h('p', { class: 'note' }, ...linkify(e.note)) : null,
       );
     }),
   );
@@ -76,7 +116,6 @@ function facts(a: Action): HTMLDListElement {
     'dl',
     { class: 'facts' },
     row('Priority', h('span', { class: `badge prio prio-${a.priority}` }, PRIORITY_LABEL[a.priority])),
-    row('Status', h('span', { class: `badge status status-${a.status}` }, STATUS_LABEL[a.status])),
     row('Owner', a.owner ?? '—'),
     row('Component', a.component ?? '—'),
     row('Tags', a.tags.length ? a.tags.map((t) => h('span', { class: 'tag' }, t)) : '—'),
@@ -88,18 +127,121 @@ function facts(a: Action): HTMLDListElement {
   );
 }
 
-/** Opens the detail of `action` (shown at once from the list's copy, then refreshed). */
-export function openDetail(action: Action, hooks: DetailHooks): void {
-  let current: Action = action;
-  const m: Modal = modal(`${action.key} ${action.title}`, {
-    size: 'wide',
-    fallbackFocus: () => document.querySelector<HTMLElement>(`[data-testid="action-row"][data-id="${action.id}"] .title-link`),
-  });
+const prose = (text: string | null) => h('p', { class: 'prose' }, ...(text ? linkify(text) : ['—']));
+
+// ------------------------------------------------------------ the status control
+
+/** Behind a proxy the page cannot know the role: it offers everything and the server decides. */
+const effective = (role: Role | null): Role => role ?? 'admin';
+
+function verb(from: Status, to: Status): string {
+  if (to === 'closed') return 'Closing';
+  if (isFinished(from)) return 'Reopening';
+  if (to === 'resolved') return 'Resolving';
+  return 'Changing the status';
+}
+
+const rolesFrom = (min: Role): string => {
+  const names = ROLES.filter((r) => atLeast(r, min));
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names.join('');
+};
+
+export interface Moves {
+  allowed: { to: Status; rule: TransitionRule }[];
+  /** What this role may not do from here, in words ("Closing needs the lead or admin role"). */
+  refused: string[];
+}
+
+/** The lifecycle table read for one action and one role. */
+export function movesFrom(from: Status, role: Role | null): Moves {
+  const allowed: Moves['allowed'] = [];
+  const forbidden: { verb: string; min: Role }[] = [];
+  for (const to of STATUSES) {
+    const verdict = decideTransition(from, to, effective(role), true);
+    if (verdict.ok) allowed.push({ to, rule: verdict.rule });
+    else if (verdict.reason === 'forbidden' && verdict.rule) forbidden.push({ verb: verb(from, to), min: verdict.rule.minRole });
+  }
+  const verbs = [...new Set(forbidden.map((f) => f.verb))];
+  const least = (list: typeof forbidden) => list.reduce((a, b) => (atLeast(a.min, b.min) ? b : a)).min;
+  // Nothing allowed: one sentence, naming the act when there is only one.
+  if (!allowed.length && forbidden.length)
+    return { allowed, refused: [`${verbs.length === 1 ? verbs[0] : 'Changing the status'} needs the ${rolesFrom(least(forbidden))} role`] };
+  const refused = verbs.map((v) => `${v} needs the ${rolesFrom(least(forbidden.filter((f) => f.verb === v)))} role`);
+  return { allowed, refused };
+}
+
+// ------------------------------------------------------------ the dialog
+
+const rowTitle = (id: number) => document.querySelector<HTMLElement>(`[data-testid="action-row"][data-id="${id}"] .title-link`);
+
+let shown: { id: number; m: Modal; quiet: boolean } | null = null;
+
+/** Closes the detail shown without touching the history (the URL has moved on already). */
+function closeQuietly(): void {
+  const old = shown!;
+  shown = null; // now: the dialog's 'close' event comes later
+  old.quiet = true;
+  old.m.close();
+}
+
+/** The detail the URL names, and no other: on start and on Back/Forward. */
+export function syncDetail(hooks: DetailHooks): void {
+  const id = routeId();
+  if (shown && shown.id !== id) closeQuietly();
+  if (id !== null && !shown) openDetail(id, hooks, true);
+}
+
+/**
+ * Opens the detail of an action (shown at once from the list's copy when there
+ * is one, then refreshed) and gives it its address, unless `fromUrl`.
+ */
+export function openDetail(target: Action | number, hooks: DetailHooks, fromUrl = false): void {
+  const id = typeof target === 'number' ? target : target.id;
+  if (shown?.id === id) {
+    shown.m.heading.focus();
+    return;
+  }
+  // Another action's detail (an ACT-n link) takes this one's place.
+  if (shown) closeQuietly();
+  const action: Action | null = typeof target === 'number' ? (findAction(target) ?? null) : target;
+  let current: Action | null = action;
+  const key = `ACT-${id}`;
+  const me: { id: number; m: Modal; quiet: boolean } = {
+    id,
+    quiet: false,
+    m: modal(action ? `${action.key} ${action.title}` : key, {
+      size: 'wide',
+      initialFocus: (): HTMLElement => me.m.heading,
+      fallbackFocus: () => rowTitle(id) ?? document.querySelector<HTMLElement>('.title-link') ?? document.getElementById('f-q'),
+      onClose: () => {
+        window.removeEventListener('live:action', onLive);
+        window.removeEventListener('live:deleted', onGone);
+        if (shown === me) shown = null;
+        if (!me.quiet) leaveDetail(id);
+      },
+    }),
+  };
+  shown = me;
+  if (!fromUrl) pushDetail(id);
+  // A teammate's change (live.ts) refreshes what is shown, history included; a deletion is said.
+  function onLive(event: Event): void {
+    const a = (event as CustomEvent<Action>).detail;
+    if (a.id === id && current && a.version > current.version) void refresh();
+  }
+  function onGone(event: Event): void {
+    const d = (event as CustomEvent<{ action_id: number; actor: string }>).detail;
+    if (d.action_id === id) me.m.alert(`${key} was deleted by ${d.actor}.`);
+  }
+  window.addEventListener('live:action', onLive);
+  window.addEventListener('live:deleted', onGone);
+  const m = me.m;
   const role = currentRole();
-  const toolbar = h('div', { class: 'buttons start' });
+  const bar = h('div', { class: 'status-bar', role: 'group', 'aria-label': 'Status', 'data-testid': 'status-control' });
+  const toolbar = h('div', { class: 'detail-tools' });
   const info = h('section', { 'aria-label': 'Details' });
   const evidence = h('div');
   const history = h('div', null, h('p', { class: 'muted' }, 'Loading history…'));
+  const statusHooks = { changed: (a: Action) => applied(a), reload: () => void refresh(true) };
 
   const edit = h('button', { type: 'button' }, 'Edit');
   edit.addEventListener('click', () =>
@@ -109,68 +251,165 @@ export function openDetail(action: Action, hooks: DetailHooks): void {
     }),
   );
   const remove = h('button', { type: 'button', class: 'danger' }, 'Delete');
-  remove.addEventListener('click', () =>
+  remove.addEventListener('click', () => {
+    const a = current!;
     confirmByTyping(
-      current.key,
-      `This deletes ${current.key} "${current.title}" with its evidence. A deletion record is kept.`,
+      a.key,
+      `This deletes ${a.key} "${a.title}" with its evidence. A deletion record is kept.`,
       async () => {
-        await api('DELETE', `/api/v1/actions/${current.id}`);
+        await api('DELETE', `/api/v1/actions/${a.id}`);
         m.close();
-        hooks.deleted(current.id);
+        hooks.deleted(a.id);
+        toast(`${a.key} deleted`);
       },
       { fallbackFocus: () => document.getElementById('f-q') },
-    ),
-  );
-  if (can(role, 'write')) toolbar.append(edit);
-  if (can(role, 'delete')) toolbar.append(remove);
+    );
+  });
+
+  /** A change that came back from the server: shown here and in the list; focus stays in the control. */
+  function applied(a: Action): void {
+    const at = document.activeElement;
+    const refocus = !at || at === document.body || bar.contains(at);
+    renderAction(a);
+    hooks.changed(a);
+    if (refocus) (bar.querySelector<HTMLElement>('button') ?? m.heading).focus();
+    void refresh();
+  }
+
+  function failed(error: unknown): void {
+    const stale = error instanceof ApiError && error.status === 412;
+    m.alert(errorText(error), stale ? h('button', { type: 'button', onclick: () => (m.alert(''), void refresh(true)) }, 'Reload') : null);
+  }
+
+  async function quick(a: Action, to: Status, button: HTMLButtonElement): Promise<void> {
+    await busy(button, m, async () => {
+      try {
+        const updated = await changeStatus(a, to);
+        applied(updated);
+        announce(a, updated, statusHooks);
+      } catch (error) {
+        failed(error);
+      }
+    });
+  }
+
+  /** Only on a click (or Enter/Space on the button): nothing is committed by moving through the choices. */
+  function move(to: Status, rule: TransitionRule, button: HTMLButtonElement): void {
+    const a = current!;
+    if (isFinished(to)) askNotes(a, to, rule.notesRequired, statusHooks);
+    else if (isFinished(a.status)) askReason(a, to, statusHooks);
+    else void quick(a, to, button);
+  }
+
+  function renderBar(a: Action): void {
+    const { allowed, refused } = movesFrom(a.status, role);
+    fill(
+      bar,
+      h('span', { class: `badge status status-${a.status}`, 'data-testid': 'detail-status' }, STATUS_LABEL[a.status]),
+      allowed.length
+        ? h(
+            'span',
+            { class: 'moves' },
+            h('span', { class: 'muted' }, 'Move to'),
+            allowed.map(({ to, rule }) => {
+              const asks = isFinished(to) || isFinished(a.status);
+              const button = h('button', { type: 'button', 'data-to': to }, `${STATUS_LABEL[to]}${asks ? '…' : ''}`);
+              button.addEventListener('click', () => move(to, rule, button));
+              return button;
+            }),
+          )
+        : null,
+      refused.map((why) => h('span', { class: 'why muted', 'data-testid': 'status-why' }, why)),
+    );
+  }
 
   function renderAction(a: Action & { evidence?: Evidence[] }): void {
+    // A refresh redraws: focus stays where it was (the same status button), never drops to <body>.
+    const at = document.activeElement instanceof HTMLElement && m.body.contains(document.activeElement) ? document.activeElement : null;
+    const spot = at?.dataset.to;
     current = a;
     m.heading.textContent = `${a.key} ${a.title}`;
-    fill(
-      info,
-      facts(a),
-      h('h3', null, 'Description'),
-      h('p', { class: 'prose' }, a.description ?? '—'),
-      h('h3', null, 'Resolution notes'),
-      h('p', { class: 'prose' }, a.resolution_notes ?? '—'),
-    );
+    renderBar(a);
+    fill(info, facts(a), h('h3', null, 'Description'), prose(a.description), h('h3', null, 'Resolution notes'), prose(a.resolution_notes));
     if (a.evidence) {
       fill(
         evidence,
         evidenceList(a.evidence, { canDelete: can(role, 'delete'), report: (msg) => m.alert(msg), deleted: () => void refresh(true) }),
       );
     }
+    if (at && !at.isConnected) (bar.querySelector<HTMLElement>(spot ? `[data-to="${spot}"]` : 'button') ?? m.heading).focus();
   }
 
+  function notFound(): void {
+    m.heading.textContent = `${key} not found`;
+    const back = h('button', { type: 'button', class: 'primary', onclick: () => m.close() }, 'Back to the list');
+    fill(m.body, h('p', { 'data-testid': 'not-found' }, `There is no action ${key}. It may never have existed, or it was deleted.`), back);
+    void api<{ items: { action_id: number; key: string; title: string; deleted_by: string; deleted_at: string }[] }>(
+      'GET',
+      '/api/v1/deletions?limit=500',
+    )
+      .then(({ items }) => {
+        const gone = items.find((d) => d.action_id === id);
+        if (gone)
+          back.before(
+            h(
+              'p',
+              { 'data-testid': 'deleted-by' },
+              `${gone.key} "${gone.title}" was deleted by ${gone.deleted_by} `,
+              timeAgo(gone.deleted_at),
+              '.',
+            ),
+          );
+      })
+      .catch(() => undefined);
+    back.focus();
+  }
+
+  // Answers can cross (an upload's refresh and the first one): only the latest is shown.
+  let asked = 0;
   async function refresh(notify = false): Promise<void> {
+    const mine = ++asked;
     try {
       const [a, events] = await Promise.all([
-        api<ActionWithEvidence>('GET', `/api/v1/actions/${action.id}`),
-        api<History>('GET', `/api/v1/actions/${action.id}/history`),
+        api<ActionWithEvidence>('GET', `/api/v1/actions/${id}`),
+        api<History>('GET', `/api/v1/actions/${id}/history`),
       ]);
+      if (mine !== asked || !m.dialog.open) return;
+      const first = !current;
       renderAction(a);
+      if (first) mount(a);
       fill(history, historyList(events.items));
       refreshTimes(m.dialog);
       if (notify) hooks.changed(a);
     } catch (error) {
-      m.alert(errorText(error));
+      if (mine !== asked || !m.dialog.open) return;
+      if (!current && error instanceof ApiError && error.status === 404) return notFound();
+      m.alert(errorText(error), h('button', { type: 'button', onclick: () => (m.alert(''), void refresh(notify)) }, 'Retry'));
     }
   }
 
-  renderAction(action);
+  function mount(a: Action): void {
+    toolbar.replaceChildren(bar);
+    if (can(role, 'write')) toolbar.append(edit);
+    if (can(role, 'delete')) toolbar.append(remove);
+    m.body.replaceChildren(
+      toolbar,
+      info,
+      h(
+        'section',
+        { 'aria-labelledby': `${m.heading.id}-ev` },
+        h('h3', { id: `${m.heading.id}-ev` }, `Evidence`),
+        evidence,
+        can(role, 'write') ? uploadZone(a.id, () => refresh(true)) : null,
+      ),
+      h('section', { 'aria-labelledby': `${m.heading.id}-hist` }, h('h3', { id: `${m.heading.id}-hist` }, 'History'), history),
+    );
+  }
+
   fill(evidence, h('p', { class: 'muted' }, 'Loading evidence…'));
-  m.body.append(
-    toolbar,
-    info,
-    h(
-      'section',
-      { 'aria-labelledby': `${m.heading.id}-ev` },
-      h('h3', { id: `${m.heading.id}-ev` }, `Evidence`),
-      evidence,
-      can(role, 'write') ? uploadZone(action.id, () => void refresh(true)) : null,
-    ),
-    h('section', { 'aria-labelledby': `${m.heading.id}-hist` }, h('h3', { id: `${m.heading.id}-hist` }, 'History'), history),
-  );
+  if (action) {
+    renderAction(action);
+    mount(action);
+  } else m.body.append(h('p', { class: 'muted' }, `Loading ${key}…`));
   void refresh();
 }

@@ -1,17 +1,41 @@
 // Create / edit in a modal, with the API's limits checked as you type and
-// If-Match on save so nobody overwrites a change they have not seen.
+// If-Match on save so nobody overwrites a change they have not seen. Enter in a
+// one-line field moves to the next one (it never submits or closes); Ctrl/Cmd+
+// Enter saves; after a save a toast says so, with a link to the action.
 import { api, ApiError, errorText, type Action } from './api';
 import { busy, field, modal } from './dialogs';
 import { h } from './dom';
 import { PRIORITIES, PRIORITY_LABEL } from './lifecycle';
+import { detailPath, openAction, plainClick } from './route';
+import { toast } from './toast';
 import { checkText, LIMITS, parseTags } from './validation';
+
+const rowTitle = (id: number) => document.querySelector<HTMLElement>(`[data-testid="action-row"][data-id="${id}"] .title-link`);
+
+/** "ACT-7 saved" / "ACT-12 created", with a link that opens it. */
+function announce(a: Action, created: boolean): void {
+  toast(`${a.key} ${created ? 'created' : 'saved'}`, {
+    link: {
+      href: detailPath(a.id),
+      label: 'Open',
+      onclick: (event) => {
+        if (!plainClick(event)) return;
+        event.preventDefault();
+        openAction(a.id);
+      },
+    },
+  });
+}
 
 type Values = Pick<Action, 'title' | 'description' | 'priority' | 'owner' | 'component' | 'tags'>;
 
 /** Opens "New action" (no action) or "Edit ACT-n"; `saved` gets the stored action. */
 export function openEditor(action: Action | null, saved: (action: Action, created: boolean) => void): void {
   let current = action;
-  const m = modal(action ? `Edit ${action.key}` : 'New action', { size: 'wide' });
+  const m = modal(action ? `Edit ${action.key}` : 'New action', {
+    size: 'wide',
+    fallbackFocus: () => (action ? rowTitle(action.id) : null) ?? document.getElementById('new-action'),
+  });
 
   const title = field(
     'Title',
@@ -82,15 +106,35 @@ export function openEditor(action: Action | null, saved: (action: Action, create
     };
   }
 
-  const save = h('button', { type: 'submit', class: 'primary' }, 'Save');
+  const save = h(
+    'button',
+    { type: 'submit', class: 'primary', title: 'Save (Ctrl+Enter)', 'aria-keyshortcuts': 'Control+Enter Meta+Enter' },
+    'Save',
+  );
   const form = h(
     'form',
     { class: 'stack', novalidate: true },
     title.row,
     description.row,
     h('div', { class: 'grid-2' }, priority.row, owner.row, component.row, tags.row),
-    h('div', { class: 'buttons' }, h('button', { type: 'button', onclick: () => m.close() }, 'Cancel'), save),
+    h(
+      'div',
+      { class: 'buttons' },
+      h('span', { class: 'hint keys-hint' }, 'Ctrl+Enter saves'),
+      h('button', { type: 'button', onclick: () => m.dismiss() }, 'Cancel'),
+      save,
+    ),
   );
+
+  // Enter in a one-line field goes to the next field: a half-typed title is never sent (or lost) by it.
+  const order = [title, description, priority, owner, component, tags].map((f) => f.control);
+  form.addEventListener('keydown', (event) => {
+    const target = event.target;
+    if (event.key !== 'Enter' || event.ctrlKey || event.metaKey || event.altKey || event.shiftKey || event.isComposing) return;
+    if (!(target instanceof HTMLInputElement)) return;
+    event.preventDefault();
+    order[order.indexOf(target) + 1]?.focus();
+  });
 
   const reload = h('button', { type: 'button' }, 'Reload');
   reload.addEventListener(
@@ -122,6 +166,7 @@ export function openEditor(action: Action | null, saved: (action: Action, create
           });
           m.close();
           saved(created, true);
+          announce(created, true);
           return;
         }
         const edit: Partial<Values> = {};
@@ -135,6 +180,7 @@ export function openEditor(action: Action | null, saved: (action: Action, create
         const updated = await api<Action>('PATCH', `/api/v1/actions/${current.id}`, { body: edit, ifMatch: current.version });
         m.close();
         saved(updated, false);
+        announce(updated, false);
       } catch (error) {
         if (error instanceof ApiError && error.status === 412) {
           m.alert('Changed by someone else — reload? Reloading replaces your edits with the current values.', reload);

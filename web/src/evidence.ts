@@ -1,6 +1,7 @@
-// Evidence: the list with downloads, and uploads by picker or drag and drop with
-// a progress bar per file — straight to S3 when the server offers presigned
-// uploads, through the API (multipart) otherwise.
+// Evidence: the list with downloads and a preview of raster images, and
+// uploads by picker or drag and drop with a progress bar per file — straight to
+// S3 when the server offers presigned uploads, through the API (multipart)
+// otherwise. A stored file's progress row goes once the list shows the file.
 import { api, ApiError, errorText, identityHeaders, readProblem, session, type DirectUpload, type Evidence } from './api';
 import { confirmDialog } from './dialogs';
 import { h, uid } from './dom';
@@ -160,6 +161,33 @@ async function download(item: Evidence, link: HTMLAnchorElement, report: (messag
   }
 }
 
+// Raster images only: an SVG is a document (scripts, external references) and is never shown inline.
+const PREVIEWABLE = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+const PREVIEW_MAX_BYTES = 10 * 1024 * 1024;
+
+/** A small preview of an image file, or null. Locally the page must send its identity, so it goes through a blob URL. */
+function preview(item: Evidence, url: string): HTMLElement | null {
+  const type = item.content_type.split(';')[0]!.trim().toLowerCase();
+  if (!PREVIEWABLE.has(type) || item.size_bytes > PREVIEW_MAX_BYTES) return null;
+  const img = h('img', { alt: `Preview of ${item.filename}`, decoding: 'async', 'data-testid': 'evidence-preview' });
+  const box = h('div', { class: 'preview' }, img);
+  img.addEventListener('error', () => box.remove());
+  if (session.mode === 'proxy') {
+    img.src = url;
+    return box;
+  }
+  fetch(url, { headers: identityHeaders(), credentials: 'same-origin' })
+    .then(async (response) => {
+      if (!response.ok) throw new Error(String(response.status));
+      // Typed as what was checked above, whatever the answer says.
+      const blobUrl = URL.createObjectURL(new Blob([await response.blob()], { type }));
+      img.addEventListener('load', () => URL.revokeObjectURL(blobUrl), { once: true });
+      img.src = blobUrl;
+    })
+    .catch(() => box.remove());
+  return box;
+}
+
 export interface EvidenceHooks {
   canDelete: boolean;
   report(message: string): void;
@@ -173,7 +201,8 @@ export function evidenceList(items: readonly Evidence[], hooks: EvidenceHooks): 
     'ul',
     { class: 'evidence', 'data-testid': 'evidence-list', 'aria-label': 'Evidence' },
     items.map((item) => {
-      const link = h('a', { href: `/api/v1/evidence/${item.id}/content`, download: item.filename, class: 'filename' }, item.filename);
+      const url = `/api/v1/evidence/${item.id}/content`;
+      const link = h('a', { href: url, download: item.filename, class: 'filename' }, item.filename);
       // Fetched and saved from a blob URL: locally the identity headers must be sent by us.
       link.addEventListener('click', (event) => {
         event.preventDefault();
@@ -211,13 +240,17 @@ export function evidenceList(items: readonly Evidence[], hooks: EvidenceHooks): 
           timeAgo(item.uploaded_at),
         ),
         remove,
+        preview(item, url),
       );
     }),
   );
 }
 
-/** The "Attach files" picker and drop zone; `uploaded` runs after each batch with files stored. */
-export function uploadZone(actionId: number, uploaded: () => void): HTMLElement {
+/** How long a stored file's "Uploaded" row stays once the list shows the file. */
+const DONE_ROW_MS = 1500;
+
+/** The "Attach files" picker and drop zone; `uploaded` runs (and refreshes the list) after each batch with files stored. */
+export function uploadZone(actionId: number, uploaded: () => void | Promise<void>): HTMLElement {
   const inputId = uid('attach');
   const input = h('input', { type: 'file', id: inputId, multiple: true, class: 'vh' });
   const progress = h('ul', { class: 'uploads', 'aria-label': 'Uploads' });
@@ -233,7 +266,11 @@ export function uploadZone(actionId: number, uploaded: () => void): HTMLElement 
     if (!files?.length) return;
     const list = [...files];
     input.value = '';
-    if ((await uploadFiles(actionId, list, progress)) > 0) uploaded();
+    if ((await uploadFiles(actionId, list, progress)) === 0) return;
+    await uploaded();
+    // The list shows the stored files now: their rows would name them a second time. Failed ones stay, with why.
+    const done = [...progress.querySelectorAll('.upload.ok')];
+    setTimeout(() => done.forEach((row) => row.remove()), DONE_ROW_MS);
   };
   input.addEventListener('change', () => void start(input.files));
   zone.addEventListener('dragover', (e) => {

@@ -1,6 +1,6 @@
 // Who the page speaks as. Behind the proxy the headers are set for us and
-// GET /api/v1/me says who we are; without a proxy that probe answers 401, and
-// the page asks for a user name and role and sends them itself.
+// GET /api/v1/me says who we are; without a proxy the service takes the
+// page's own X-User/X-Role, and the page asks for a user name and role.
 import { ApiError, readProblem, session, type Identity } from './api';
 import { field, modal } from './dialogs';
 import { byId, fill, h } from './dom';
@@ -27,19 +27,46 @@ function remember(identity: Identity): void {
   }
 }
 
+/** Who the probe says it is when nothing is remembered: a viewer, so the probe can do nothing. */
+const PROBE: Identity = { user: 'page-probe', role: 'viewer', identified_by: 'headers' };
+
+const me = (headers: Record<string, string>): Promise<Response> =>
+  fetch('/api/v1/me', { headers: { accept: 'application/json', ...headers }, credentials: 'same-origin' }).catch(() => {
+    throw new ApiError({ type: 'about:blank', title: 'Network error', status: 0 });
+  });
+
 /**
  * Finds out whether the page must send identity headers itself. Only where the
- * service takes X-User unverified (its 401 offers an `X-User` challenge) does the
- * page pick an identity; behind a proxy, the ALB's sign-in or with a token,
- * identity comes from there. Throws when the API is unreachable.
+ * service takes X-User unverified does the page pick an identity; behind a
+ * proxy, the ALB's sign-in or with a token, identity comes from there. Throws
+ * when the API is unreachable.
+ *
+ * The probe first sends the remembered identity (or a viewer's made-up one):
+ * where the service takes it as sent, `identified_by: headers` comes back with
+ * it, and nothing failed (a 401 would be logged in the console on every load).
+ * Another identity coming back is the proxy's (or the ALB's, or a token's). A
+ * refusal is asked again without headers: a 401 offering an `X-User`
+ * challenge means local mode too; otherwise sign-in happens elsewhere.
  */
 export async function probeIdentity(): Promise<void> {
-  let response: Response;
-  try {
-    response = await fetch('/api/v1/me', { headers: { accept: 'application/json' }, credentials: 'same-origin' });
-  } catch {
-    throw new ApiError({ type: 'about:blank', title: 'Network error', status: 0 });
-  }
+  const mine = stored();
+  const sent = mine ?? PROBE;
+  const first = await me({ 'X-User': sent.user, 'X-Role': sent.role });
+  if (first.ok) {
+    const said = (await first.json().catch(() => null)) as Identity | null;
+    if (said && said.identified_by === 'headers' && said.user === sent.user && said.role === sent.role) {
+      session.mode = 'local';
+      session.identity = mine;
+      return;
+    }
+    // Someone else's identity (the proxy's, the ALB's, a token's): theirs decides.
+    if (said && ROLES.includes(said.role)) {
+      session.mode = 'proxy';
+      session.identity = said;
+      return;
+    }
+  } else await first.text().catch(() => '');
+  const response = await me({});
   // Read to the end either way: an unread body keeps the request open.
   if (response.status === 401) await response.text().catch(() => '');
   if (response.status === 401 && /(^|,)\s*X-User\b/i.test(response.headers.get('www-authenticate') ?? '')) {
@@ -55,8 +82,8 @@ export async function probeIdentity(): Promise<void> {
       await readProblem(response.status, response.statusText, response.headers.get('content-type'), () => response.text()),
     );
   }
-  const me = (await response.json()) as Identity;
-  session.identity = me && ROLES.includes(me.role) ? me : null;
+  const who = (await response.json()) as Identity;
+  session.identity = who && ROLES.includes(who.role) ? who : null;
 }
 
 const HOW: Record<Identity['identified_by'], string> = {

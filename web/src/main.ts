@@ -3,13 +3,19 @@
 import { currentRole, errorText, session, type Action } from './api';
 import { showError } from './banner';
 import { byId, h, isTyping } from './dom';
-import { openDetail } from './detail';
+import { initDeletions } from './deletions';
+import { openDetail, syncDetail } from './detail';
 import { openEditor } from './editor';
 import { refreshTimes } from './format';
 import { pickIdentity, probeIdentity, renderIdentity } from './identity';
-import { can, PRIORITIES, PRIORITY_LABEL, STATUS_LABEL, STATUSES } from './lifecycle';
-import { findAction, initList, reload, removeAction, render, upsert } from './list';
-import { emptyFilters, filtersFromSearch, filtersToSearch, TEXT_FILTERS, type Filters } from './state';
+import { canonical, initFacets, PICKED, refreshFacets, renderFacets } from './facets';
+import { can, PRIORITIES, PRIORITY_LABEL } from './lifecycle';
+import { findAction, initList, moveSelection, openSelected, reload, removeAction, render, renderStatus, showCreated, upsert } from './list';
+import { clearNews, startLive } from './live';
+import { initOffline } from './offline';
+import { listSearch, onOpenAction, settleStart } from './route';
+import { checkFilters, emptyFilters, filtersFromSearch, filtersToSearch, TEXT_FILTERS, type Filters } from './state';
+import { toast } from './toast';
 
 const form = byId<HTMLFormElement>('filters');
 const control = (name: string) => form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement;
@@ -17,54 +23,93 @@ const newButton = byId<HTMLButtonElement>('new-action');
 
 // ------------------------------------------------------------------ filters ⇄ URL
 
+/** The filters shown: the form's fields (status and include_closed are the tabs', in hidden fields). */
 function readForm(): Filters {
   const f = emptyFilters();
   for (const key of TEXT_FILTERS) f[key] = control(key).value.trim();
-  f.include_closed = (control('include_closed') as HTMLInputElement).checked;
+  // "rds" is the "RDS" that exists: the API compares exactly.
+  for (const key of PICKED) {
+    f[key] = canonical(key, f[key]);
+    if (control(key).value.trim() !== f[key]) control(key).value = f[key];
+  }
+  f.include_closed = control('include_closed').value === 'true';
   return f;
 }
 
 function writeForm(f: Filters): void {
   for (const key of TEXT_FILTERS) {
     const el = control(key);
-    // A link may name several statuses (status=open,blocked): keep it as an option of its own.
+    // A link may name several priorities (priority=high,critical): keep it as an option of its own.
     if (el instanceof HTMLSelectElement && f[key] && ![...el.options].some((o) => o.value === f[key]))
       el.append(h('option', { value: f[key] }, f[key].replaceAll(',', ', ')));
     el.value = f[key];
   }
-  (control('include_closed') as HTMLInputElement).checked = f.include_closed;
+  control('include_closed').value = String(f.include_closed);
 }
 
-/** Applies the form: a new history entry when the query changed, then the list. */
-function commit(): void {
+/** The list and its counts for `filters`. */
+function refreshView(filters: Filters): Promise<unknown> {
+  clearNews();
+  renderFacets();
+  return Promise.all([reload(filters), refreshFacets(filters)]);
+}
+
+/** True while the current history entry is a search being typed (replaced, not added to, as it grows). */
+let typing = false;
+
+/**
+ * Applies the form: a new history entry when the query changed (one per
+ * search: while typing, the entry is replaced), then the list.
+ */
+function commit(how: 'push' | 'typing' = 'push'): void {
   clearTimeout(typingTimer);
   const filters = readForm();
   const search = filtersToSearch(filters);
-  if (search !== location.search) history.pushState(null, '', `${location.pathname}${search}`);
-  void reload(filters);
+  if (search !== location.search) {
+    const url = `${location.pathname}${search}`;
+    if (how === 'typing' && typing) history.replaceState(null, '', url);
+    else history.pushState(null, '', url);
+  }
+  typing = how === 'typing';
+  void refreshView(filters);
+}
+
+/** Shows `filters` (a tab, "Mine", a value clicked in a row, "show them"). */
+function applyFilters(filters: Filters): void {
+  writeForm(filters);
+  commit();
 }
 
 let typingTimer: ReturnType<typeof setTimeout> | undefined;
 form.addEventListener('input', (event) => {
   if (event.target instanceof HTMLSelectElement || (event.target as HTMLInputElement).type === 'checkbox') return;
   clearTimeout(typingTimer);
-  typingTimer = setTimeout(commit, 250);
+  typingTimer = setTimeout(() => commit('typing'), 250);
 });
 form.addEventListener('change', (event) => {
   if (event.target instanceof HTMLSelectElement || (event.target as HTMLInputElement).type === 'checkbox') commit();
+  else endTyping();
 });
 form.addEventListener('submit', (event) => {
   event.preventDefault();
-  commit();
+  commit('typing');
+  typing = false;
 });
-byId('clear-filters').addEventListener('click', () => {
-  writeForm(emptyFilters());
-  commit();
-});
+/** Leaving a text field ends its search (what is still waiting goes now): the next one typed is a new history entry. */
+function endTyping(): void {
+  if (filtersToSearch(readForm()) !== location.search) commit('typing');
+  typing = false;
+}
+byId('clear-filters').addEventListener('click', () => applyFilters(emptyFilters()));
 window.addEventListener('popstate', () => {
-  const filters = filtersFromSearch(location.search);
+  clearTimeout(typingTimer);
+  typing = false;
+  // /actions/7 opens that detail, the list's address closes it; the list's filters are its own.
+  syncDetail(detailHooks);
+  const filters = filtersFromSearch(listSearch());
+  if (filtersToSearch(filters) === filtersToSearch(readForm())) return;
   writeForm(filters);
-  void reload(filters);
+  void refreshView(filters);
 });
 
 // ------------------------------------------------------------------ actions
@@ -75,7 +120,7 @@ const detailHooks = {
 };
 
 function newAction(): void {
-  openEditor(null, () => void reload());
+  openEditor(null, (created) => showCreated(created));
 }
 
 /** Shows only what the role may use (the server still decides), then lists. */
@@ -83,7 +128,9 @@ function applyIdentity(): void {
   renderIdentity(applyIdentity);
   newButton.hidden = !can(currentRole(), 'write');
   render();
-  void reload(readForm());
+  startLive(liveHooks);
+  syncDetail(detailHooks);
+  void refreshView(readForm());
 }
 
 document.addEventListener('keydown', (event) => {
@@ -97,6 +144,23 @@ document.addEventListener('keydown', (event) => {
   } else if (event.key === 'n' && !newButton.hidden) {
     event.preventDefault();
     newAction();
+  } else if (event.target instanceof Element && event.target.closest('[role="menu"]')) {
+    // a row's status menu has its own keys
+  } else if (event.key === 'j' || event.key === 'k') {
+    event.preventDefault();
+    moveSelection(event.key === 'j' ? 1 : -1);
+  } else if (
+    event.key === 'o' ||
+    (event.key === 'Enter' && !(event.target instanceof Element && event.target.closest('button, a, summary')))
+  ) {
+    if (openSelected()) event.preventDefault();
+  } else if (event.key === 'u') {
+    // Undo of the latest toast that offers one
+    const undo = [...document.querySelectorAll<HTMLButtonElement>('#toasts button')].findLast((b) => b.textContent === 'Undo');
+    if (undo) {
+      event.preventDefault();
+      undo.click();
+    }
   }
 });
 
@@ -118,13 +182,34 @@ async function connect(): Promise<void> {
     pickIdentity(applyIdentity);
     return;
   }
-  await reload(readForm());
+  startLive(liveHooks);
+  syncDetail(detailHooks);
+  await refreshView(readForm());
 }
 
-for (const s of STATUSES) control('status').append(h('option', { value: s }, STATUS_LABEL[s]));
+const liveHooks = { current: readForm, reloadView: () => refreshView(readForm()) };
+
 for (const p of PRIORITIES) control('priority').append(h('option', { value: p }, PRIORITY_LABEL[p]));
-writeForm(filtersFromSearch(location.search));
+// A link's filters; what the API would refuse (?status=done) is dropped, with one sentence saying so.
+settleStart();
+const fromUrl = checkFilters(filtersFromSearch(listSearch()));
+writeForm(fromUrl.filters);
+if (fromUrl.message) {
+  history.replaceState(null, '', `${location.pathname}${filtersToSearch(fromUrl.filters)}${location.hash}`);
+  toast(fromUrl.message, { timeoutMs: 15_000 });
+}
+initFacets({
+  current: readForm,
+  apply: applyFilters,
+  changed: renderStatus,
+  canCreate: () => !newButton.hidden,
+  create: () => newAction(),
+});
+// Back online: the list the page shows now, then its counts.
+initOffline(() => reload().then(() => refreshFacets()));
 initList({ open: (a) => openDetail(findAction(a.id) ?? a, detailHooks) });
+onOpenAction((id) => openDetail(id, detailHooks));
+initDeletions();
 newButton.addEventListener('click', newAction);
 setInterval(() => refreshTimes(), 60_000);
 void connect();

@@ -97,6 +97,15 @@ describe("the page's connect-src", () => {
     expect(calls()).toBe(1);
   });
 
+  it('lets image evidence previews follow a presigned redirect to the bucket (img-src), and nothing else from there', async () => {
+    const { store } = signingStore('https://evidence-test.s3.eu-west-1.amazonaws.com/evidence/probe?X-Amz-Signature=abc');
+    const { app } = pageApp({ config: { EVIDENCE_BUCKET: 'evidence-test' }, store });
+    const csp = String((await app.dispatch(albEvent('GET', '/actions/7'))).headers?.['content-security-policy']).split('; ');
+    expect(csp).toContain("img-src 'self' data: blob: https://evidence-test.s3.eu-west-1.amazonaws.com");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("default-src 'self'");
+  });
+
   it('names the very origin direct uploads go to, with AWS and with an S3-compatible endpoint', async () => {
     const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
     for (const options of [

@@ -16,6 +16,14 @@ describe('resolveStaticPath', () => {
     expect(resolveStaticPath(root, '/docs/')).toBe(join(root, 'docs', 'index.html'));
   });
 
+  it("serves index.html for an action's permalink, /actions/{id} in canonical decimal only", () => {
+    expect(resolveStaticPath(root, '/actions/7')).toBe(join(root, 'index.html'));
+    expect(resolveStaticPath(root, '/actions/9007199254740991')).toBe(join(root, 'index.html'));
+    for (const other of ['/actions/07', '/actions/0', '/actions/x', '/actions/7/', '/actions/7/history', '/actions/%37', '/actions']) {
+      expect(resolveStaticPath(root, other)).not.toBe(join(root, 'index.html'));
+    }
+  });
+
   it('maps a plain path and a percent-encoded one under the root', () => {
     expect(resolveStaticPath(root, '/styles.css')).toBe(join(root, 'styles.css'));
     expect(resolveStaticPath(root, '/img/a%20b.png')).toBe(join(root, 'img', 'a b.png'));
@@ -158,6 +166,35 @@ describe('the web page through a real server (web/)', () => {
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.body.length).toBe(0);
   });
+
+  it("serves index.html at an action's permalink with the page's headers, and its asset URLs are absolute", async () => {
+    const res = await fetch(`${server.url}/actions/7`, { headers: { accept: 'text/html' } });
+    const text = await res.text();
+
+    expect(res.status).toBe(200);
+    expect(text).toBe(await readFile(join(webRoot, 'index.html'), 'utf8'));
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+    for (const [name, value] of Object.entries(PAGE_SECURITY_HEADERS)) expect(res.headers.get(name)).toBe(value);
+    // From /actions/7 a relative `app.js` would be /actions/app.js.
+    const refs = [...text.matchAll(/\s(?:src|href)="([^"]+)"/g)].map((m) => m[1]!).filter((ref) => !ref.startsWith('data:'));
+    expect(refs.length).toBeGreaterThanOrEqual(2);
+    for (const ref of refs) expect(ref).toMatch(/^\//);
+    const head = await rawRequest(server.port, 'HEAD', '/actions/7');
+    expect(head.status).toBe(200);
+    expect(head.body.length).toBe(0);
+  });
+
+  it.each(['/actions/abc', '/actions/07', '/actions/7/history', '/api/v1/actions/7/nothing'])(
+    'answers %s with a 404 problem, not the page',
+    async (path) => {
+      const res = await fetch(`${server.url}${path}`);
+
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect(await res.json()).toMatchObject({ status: 404, instance: path });
+    },
+  );
 
   it('answers /api/unknown with a 404 problem, not a file', async () => {
     const res = await fetch(`${server.url}/api/unknown`);
