@@ -1,7 +1,9 @@
 // Runs the CDK app offline, without ts-node (TypeScript 6 has none):
 // esbuild bundles cdk/app.ts (aws-cdk-lib, constructs and other packages stay
-// external) into node_modules/.cache/cdk-app/app.mjs, where node resolves them
-// from this repo's node_modules, and node runs it. The app's App() then
+// external) into cdk/node_modules/.cache/cdk-app/app.mjs, where node resolves
+// the CDK's packages from cdk/node_modules (the CDK app is a package of its
+// own: scripts/cdk-deps.mjs installs it when it is missing) and the rest from
+// the repository's node_modules, and node runs it. The app's App() then
 // synthesizes into cdk.out/.
 //
 // Under the CDK CLI (`npx cdk synth`, cdk.json "app"), CDK_OUTDIR and
@@ -13,9 +15,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureCdkDeps } from '../scripts/cdk-deps.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const started = performance.now();
+ensureCdkDeps();
 
 const env = { ...process.env };
 if (!env.CDK_CONTEXT_JSON) {
@@ -31,7 +35,7 @@ if (!env.CDK_CONTEXT_JSON) {
 }
 env.CDK_OUTDIR ??= join(root, 'cdk.out');
 
-const outdir = join(root, 'node_modules', '.cache', 'cdk-app');
+const outdir = join(root, 'cdk', 'node_modules', '.cache', 'cdk-app');
 mkdirSync(outdir, { recursive: true });
 const outfile = join(outdir, 'app.mjs');
 await build({

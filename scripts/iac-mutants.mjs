@@ -4,7 +4,8 @@
 //
 // Applies each mutation of test/infra/mutants.ts, alone, to a scratch copy of
 // the repository (its tracked and untracked-but-not-ignored files, node_modules
-// symlinked) and runs the IaC suites there:
+// and cdk/node_modules symlinked; the CDK's packages are installed first when
+// missing, scripts/cdk-deps.mjs) and runs the IaC suites there:
 //   vitest run test/infra --bail=1 --exclude test/infra/container.test.ts
 // A mutation is caught when that run fails. It is STALE when its `find` does
 // not match its file exactly once (the code moved: update the mutation).
@@ -17,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { transform } from 'esbuild';
+import { ensureCdkDeps } from './cdk-deps.mjs';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MUTANTS_FILE = join(REPO, 'test/infra/mutants.ts');
@@ -106,6 +108,8 @@ function scratchCopy(files, label) {
     copyFileSync(join(REPO, file), target);
   }
   symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  // The CDK app is a package of its own (cdk/package.json): its packages are shared the same way.
+  symlinkSync(join(REPO, 'cdk', 'node_modules'), join(dir, 'cdk', 'node_modules'), 'dir');
   return dir;
 }
 
@@ -204,6 +208,7 @@ async function main() {
 
   const logs = opts.logs ?? mkdtempSync(join(tmpdir(), 'iac-mutants-logs-'));
   mkdirSync(logs, { recursive: true });
+  ensureCdkDeps();
   const files = repoFiles();
   console.log(
     `iac-mutants: ${selected.length} mutation(s), ${files.length} files per copy, concurrency ${opts.concurrency}, ` +

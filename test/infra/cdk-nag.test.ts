@@ -3,11 +3,9 @@
 // cdk/ or acknowledged there, next to the construct, with the reason
 // (cdk/constructs/module.ts `acknowledge`); none may be left over. CDK's own
 // synth annotations (errors and warnings) must be empty too.
-import { App, type Stack } from 'aws-cdk-lib';
-import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { buildBootstrapStack, buildStack } from '../../cdk/stack';
+import { Annotations, App, AwsSolutionsChecks, Bucket, Match, Stack } from '../../cdk/testing';
 
 interface Finding {
   readonly severity: string;
@@ -72,10 +70,8 @@ describe('cdk-nag AwsSolutions', () => {
   }
 
   it('acknowledges only with a reason, and the pack did run (a bare public bucket is flagged)', async () => {
-    const { Stack: CdkStack } = await import('aws-cdk-lib');
-    const s3 = await import('aws-cdk-lib/aws-s3');
-    const stack = new CdkStack(new App(), 'NagCanary');
-    new s3.Bucket(stack, 'Bare');
+    const stack = new Stack(new App(), 'NagCanary');
+    new Bucket(stack, 'Bare');
     const rules = new Set(nagFindings(stack).map((f) => f.rule));
     expect([...rules]).toEqual(expect.arrayContaining(['AwsSolutions-S1', 'AwsSolutions-S10']));
   });

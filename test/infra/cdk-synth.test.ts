@@ -95,7 +95,7 @@ it('synthesizes the dev, prod and bootstrap stacks offline from cdk.json context
 
 describe('the env stack in process', () => {
   it('keeps the logical ids of the single-constructor stack (moving into constructs replaces nothing)', async () => {
-    const { App } = await import('aws-cdk-lib');
+    const { App } = await import('../../cdk/testing');
     const { buildStack, logicalIds } = await import('../../cdk/stack');
     const ids = logicalIds(buildStack(new App(), 'dev'));
     // A changed logical id makes CloudFormation replace the resource: the database and the buckets above all.
@@ -119,8 +119,7 @@ describe('the env stack in process', () => {
   }, 120_000);
 
   it('with a KMS key: EVIDENCE_SSE aws:kms, the key id, and the task role may use the key', async () => {
-    const { App } = await import('aws-cdk-lib');
-    const { Template } = await import('aws-cdk-lib/assertions');
+    const { App, Template } = await import('../../cdk/testing');
     const { buildStack, logicalIds } = await import('../../cdk/stack');
     const key = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
     for (const kmsKeyArn of [undefined, key]) {
@@ -152,7 +151,7 @@ describe('the env stack in process', () => {
   }, 120_000);
 
   it('refuses what terraform/variables.tf refuses for prod', async () => {
-    const { App } = await import('aws-cdk-lib');
+    const { App } = await import('../../cdk/testing');
     const { buildStack } = await import('../../cdk/stack');
     const refused = {
       evidenceForceDestroy: true,

@@ -14,8 +14,6 @@
 // resource's own arguments (a bucket's name, a role's name) are evaluated.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ACCOUNT,
@@ -29,6 +27,7 @@ import {
   type DeployEnv,
   type LogicalIds,
 } from '../../cdk/stack';
+import { App, Template } from '../../cdk/testing';
 import { loadConfig, SETTINGS, unsafeListenReason } from '../../lib/config';
 import { evalTf, isUnknown, loadAll, loadTfvars, moduleCall, TERRAFORM_ROOT, type TfModule } from '../support/terraform';
 import { cdkListeners, isMetricsBlock, tfListeners, type Listener } from './listeners';

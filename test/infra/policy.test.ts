@@ -3,10 +3,9 @@
 // and the CDK templates (dev, prod, and dev with the optional bastion).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildStack } from '../../cdk/stack';
+import { App, Template } from '../../cdk/testing';
 import { loadAll, loadTfvars, resolveTf, TERRAFORM_ROOT, type TfModule } from '../support/terraform';
 import { cdkListeners, signInViolations, tfListeners } from './listeners';
 

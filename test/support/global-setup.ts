@@ -2,8 +2,13 @@
 // loudly, once, which database engines this run covers. Without
 // TEST_DATABASE_URL the PostgreSQL this machine kind runs on its default port
 // is used when it answers, so that `npm test` alone covers both engines here.
+// When the run includes a suite that imports the CDK twin (cdk/, its own
+// package), it installs the CDK's packages first if cdk/node_modules lacks them.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { ensureCdkDeps } from '../../scripts/cdk-deps.mjs';
 
 const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -20,9 +25,21 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-export default async function setup(): Promise<void> {
+/** A test file that imports cdk/ (and through it aws-cdk-lib, from cdk/node_modules). */
+const importsTheCdkApp = (file: string) => /(?:from |import\()'(?:\.\.\/)+cdk\//.test(readFileSync(file, 'utf8'));
+
+/** The test files this run will execute: vitest's file filters (the CLI's arguments) over the project's files. */
+async function filesOfThisRun(project: TestProject): Promise<string[]> {
+  // The filters `vitest run <filter>…` was given (vitest 4 keeps them on Vitest, unexported);
+  // without them, every file: the CDK's packages are then installed whenever a CDK suite exists.
+  const filters = (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern;
+  return (await project.globTestFiles(filters)).testFiles;
+}
+
+export default async function setup(project: TestProject): Promise<void> {
   // The mutants script (npm run iac:mutants) runs only the IaC suites, which need no bundle.
   if (process.env.SKIP_BUILD !== '1') execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+  if ((await filesOfThisRun(project)).some(importsTheCdkApp)) ensureCdkDeps();
   if (process.env.TEST_DATABASE_URL) {
     process.stdout.write(`\n[engines] PGlite and PostgreSQL (TEST_DATABASE_URL is set)\n`);
   } else if (await answers(LOCAL_POSTGRES)) {
