@@ -1,6 +1,6 @@
 // One catalog of the problems this API answers, keyed by slug: each type URI,
-// status and title is written here once, and the README lists the same table
-// (a test keeps them in step). Errors carry their problem: an HttpProblem, or a
+// status and title is written here once, and docs/api.md lists the same table
+// (test/api/api-doc.test.ts keeps them in step). Errors carry their problem: an HttpProblem, or a
 // lower layer's error with toProblem(), so the middleware that serializes them
 // knows no storage class or database code.
 import type { ALBResult } from 'aws-lambda';
@@ -10,7 +10,7 @@ export const PROBLEM_BASE = 'https://infra-action-tracker.dev/problems/';
 interface ProblemType {
   status: number;
   title: string;
-  /** When it is answered: the README's words. */
+  /** When it is answered, in docs/api.md's words (its table shows this text). */
   when: string;
 }
 

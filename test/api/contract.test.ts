@@ -1,5 +1,5 @@
 // Every endpoint and every status code of the contract
-// (/work/shared/contract/actions-api.md), through HTTP against the real app.
+// (docs/api.md), through HTTP against the real app.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATIONS } from '../../app/routes';
 import {
