@@ -1,4 +1,4 @@
-// esbuild: the process entry points (server, migrate, evidence-reconcile), the
+// esbuild: the process entry points (server, migrate, evidence-reconcile, demo), the
 // web page, and the Lambda bundles: the single-Lambda router and one bundle per
 // entry of the route table (app/routes.ts), each deployable as its own function.
 //
@@ -42,7 +42,12 @@ if (startOnly && existsSync('dist/server.mjs') && (await readFile(STAMP, 'utf8')
 await rm('dist', { recursive: true, force: true });
 const processes = build({
   ...common,
-  entryPoints: { server: 'bin/server.ts', migrate: 'bin/migrate.ts', 'evidence-reconcile': 'bin/evidence-reconcile.ts' },
+  entryPoints: {
+    server: 'bin/server.ts',
+    migrate: 'bin/migrate.ts',
+    'evidence-reconcile': 'bin/evidence-reconcile.ts',
+    demo: 'bin/demo.ts',
+  },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   // Shared code in chunks, and what is loaded only on demand (the AWS SDK, for S3) in chunks of its own.
