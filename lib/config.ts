@@ -187,6 +187,11 @@ export const SETTINGS = {
     default: '300',
     doc: 'How old the action counts and evidence bytes of /metrics may be: recounted at most this often per process (0: every scrape)',
   },
+  LIVE_REAUTH_S: {
+    schema: int(1, 3600),
+    default: '60',
+    doc: 'How often an open live event stream checks its caller again (a revoked token, an expired sign-in): it ends when the caller is refused',
+  },
   COMMIT_SHA: {
     schema: z
       .string()

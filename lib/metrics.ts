@@ -47,6 +47,8 @@ export interface MetricsOptions {
   logger: Logger;
   /** How long a scrape waits for a recount (default COUNT_WAIT_MS). */
   countWaitMs?: number;
+  /** The live event streams this process holds (GET /api/v1/events). */
+  events?: { readonly streamCount: number };
 }
 
 export class Metrics {
@@ -133,6 +135,15 @@ export class Metrics {
     pool('action_tracker_db_pool_connections', 'Database connections open (PGlite: its one session)', (s) => s.total);
     pool('action_tracker_db_pool_idle_connections', 'Database connections open and idle', (s) => s.idle);
     pool('action_tracker_db_pool_waiting_requests', 'Queries waiting for a database connection', (s) => s.waiting);
+    const { events } = options;
+    new Gauge({
+      name: 'action_tracker_live_streams',
+      help: 'Live event streams (GET /api/v1/events) this process holds open',
+      registers: [registry],
+      collect() {
+        this.set(events?.streamCount ?? 0);
+      },
+    });
   }
 
   /**

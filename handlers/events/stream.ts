@@ -4,6 +4,7 @@ import { feedAfter, feedHead, type FeedItem } from '../../lib/db/live-events';
 import { REPLAY_LIMIT, type LiveStream } from '../../lib/events/live';
 import { operation } from '../../lib/operation/operation';
 import { streamed } from '../../lib/operation/results';
+import { HttpProblem } from '../../lib/problems';
 
 const spec = {
   method: 'GET',
@@ -22,7 +23,7 @@ const spec = {
   success: {
     status: 200,
     description:
-      'text/event-stream. Events: `ready` {last_event_id}, `action` {event_id, kind, actor, at, action}, ' +
+      'text/event-stream. Events: `ready` {last_event_id}, `action` {event_id, kind, actor, at, from_status, to_status, note, action}, ' +
       '`deleted` {event_id, action_id, key, actor, at}, `reset` {reason}; a comment every 15 s keeps the connection open',
     binary: true,
     mediaType: 'text/event-stream',
@@ -45,7 +46,7 @@ const HEADERS = {
   'x-accel-buffering': 'no',
 };
 
-export default operation(spec, async ({ db, events, streams, headers }) => {
+export default operation(spec, async ({ db, events, streams, headers, auth, event, config, log }) => {
   const header = headers['last-event-id'];
   const after = header ? Number(header) : undefined;
   const out = new PassThrough();
@@ -107,8 +108,22 @@ export default operation(spec, async ({ db, events, streams, headers }) => {
   };
   const unsubscribe = await events.subscribe(stream);
   const keepAlive = setInterval(() => write(': keep-alive\n\n'), KEEP_ALIVE_MS).unref();
+  // The caller is asked again now and then: a token revoked or expired, a sign-in that
+  // lapsed ends the stream, and the page's reconnect hears why. A check that cannot be
+  // made (the database or the ALB's keys away) leaves the stream as it is.
+  const recheck = setInterval(() => {
+    auth
+      .authenticate(event, () => log)
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          if (error instanceof HttpProblem && (error.status === 401 || error.status === 403)) out.end();
+        },
+      );
+  }, config.LIVE_REAUTH_S * 1000).unref();
   out.once('close', () => {
     clearInterval(keepAlive);
+    clearInterval(recheck);
     unsubscribe();
   });
   try {

@@ -43,7 +43,8 @@ interface Row {
   n: number | string;
 }
 
-function statement(filter: FacetFilter, source: string, params: unknown[]) {
+/** `shownOnly`: the status filter narrows the counted rows too (the counts of other statuses are then not known). */
+function statement(filter: FacetFilter, source: string, params: unknown[], shownOnly = false) {
   const bind = (value: unknown) => `$${params.push(value)}`;
   const base: string[] = [];
   if (filter.priority?.length) base.push(`priority = ANY(${bind(filter.priority)}::text[]::action_priority[])`);
@@ -64,6 +65,7 @@ function statement(filter: FacetFilter, source: string, params: unknown[]) {
     : filter.includeClosed
       ? 'true'
       : `status <> 'closed'`;
+  if (shownOnly) base.push(shown);
   const top = (dim: string, expr: string, from: string) =>
     `(SELECT '${dim}', ${expr}, count(*) FROM ${from} GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT ${TOP_VALUES})`;
   return `
@@ -120,5 +122,25 @@ export async function countFacets(db: Queryable, filter: FacetFilter): Promise<F
   const percent = Math.min(100, (100 * SAMPLE_ROWS) / Math.max(rows, EXACT_ROWS + 1));
   const sampleParams: unknown[] = [];
   const sampled = await db.query<Row>(statement(filter, `TABLESAMPLE SYSTEM (${percent.toFixed(6)})`, sampleParams), sampleParams);
-  return facetsOf(sampled.rows, 100 / percent, true);
+  const estimate = facetsOf(sampled.rows, 100 / percent, true);
+  // Few of the rows shown were in the sample: too few to scale. Those rows are then few in
+  // the table as well, so they are counted (up to EXACT_ROWS), and only the other statuses'
+  // counts stay estimates.
+  const inSample = sampled.rows.filter((r) => r.dim === 'p').reduce((sum, r) => sum + Number(r.n), 0);
+  if (inSample >= MIN_SAMPLED) return estimate;
+  const shownParams: unknown[] = [];
+  const shown = await db.query<Row>(statement(filter, '', shownParams, true), shownParams);
+  if (Number(shown.rows.find((r) => r.dim === 'n')?.n ?? 0) > EXACT_ROWS) return estimate;
+  const counted = facetsOf(shown.rows, 1, true);
+  for (const status of STATUSES) if (inShown(filter, status)) estimate.status[status] = counted.status[status];
+  return { ...counted, status: estimate.status };
+}
+
+/** Fewer shown rows than this in a sample are counted instead. */
+export const MIN_SAMPLED = 100;
+
+/** Whether rows of `status` are among those shown under `filter`. */
+function inShown(filter: FacetFilter, status: Status): boolean {
+  if (filter.status?.length) return filter.status.includes(status);
+  return filter.includeClosed || status !== 'closed';
 }

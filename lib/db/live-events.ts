@@ -5,10 +5,31 @@ import { A_COLUMNS, actionOf, type Action, type ActionRow } from './actions';
 import type { Queryable, Statement } from './database';
 
 export type FeedItem =
-  | { id: number; event: 'action'; data: { event_id: number; kind: string; actor: string; at: string; action: Action } }
+  | {
+      id: number;
+      event: 'action';
+      data: {
+        event_id: number;
+        kind: string;
+        actor: string;
+        at: string;
+        from_status: string | null;
+        to_status: string | null;
+        note: string | null;
+        action: Action;
+      };
+    }
   | { id: number; event: 'deleted'; data: { event_id: number; action_id: number; key: string; actor: string; at: string } };
 
-type EventRow = ActionRow & { event_id: number; kind: string; actor: string; at: string };
+type EventRow = ActionRow & {
+  event_id: number;
+  kind: string;
+  actor: string;
+  at: string;
+  from_status: string | null;
+  to_status: string | null;
+  note: string | null;
+};
 type DeletionRow = { event_id: number; action_id: number; actor: string; at: string };
 
 /**
@@ -24,7 +45,7 @@ const after = (id: string, at: string) =>
 
 const EVENTS_BY_ID: Statement = {
   name: 'live_events_by_id',
-  text: `SELECT e.id AS event_id, e.kind, e.actor, e.at, ${A_COLUMNS}
+  text: `SELECT e.id AS event_id, e.kind, e.actor, e.at, e.from_status, e.to_status, e.note, ${A_COLUMNS}
          FROM action_events e JOIN actions a ON a.id = e.action_id WHERE e.id = ANY($1::bigint[]) ORDER BY e.id`,
 };
 const DELETIONS_BY_ID: Statement = {
@@ -34,7 +55,7 @@ const DELETIONS_BY_ID: Statement = {
 };
 const EVENTS_AFTER: Statement = {
   name: 'live_events_after',
-  text: `SELECT e.id AS event_id, e.kind, e.actor, e.at, ${A_COLUMNS}
+  text: `SELECT e.id AS event_id, e.kind, e.actor, e.at, e.from_status, e.to_status, e.note, ${A_COLUMNS}
          FROM action_events e JOIN actions a ON a.id = e.action_id WHERE ${after('e.id', 'e.at')} ORDER BY e.id LIMIT $2`,
 };
 const DELETIONS_AFTER: Statement = {
@@ -49,10 +70,10 @@ const HEAD: Statement = {
 };
 
 function merge(events: EventRow[], deletions: DeletionRow[]): FeedItem[] {
-  const items: FeedItem[] = events.map(({ event_id, kind, actor, at, ...row }) => ({
+  const items: FeedItem[] = events.map(({ event_id, kind, actor, at, from_status, to_status, note, ...row }) => ({
     id: event_id,
     event: 'action',
-    data: { event_id, kind, actor, at, action: actionOf(row as ActionRow) },
+    data: { event_id, kind, actor, at, from_status, to_status, note, action: actionOf(row as ActionRow) },
   }));
   for (const d of deletions)
     items.push({

@@ -79,7 +79,7 @@ export function writeResult(
   res: ServerResponse,
   result: ALBResult,
   extraHeaders: Record<string, string> = {},
-  onBodyError: (error: unknown) => void = () => undefined,
+  onBodyError: (error: unknown, clientLeft: boolean) => void = () => undefined,
 ): void {
   // The result is this request's own: its headers object is written as it is, completed in place.
   const headers = (result.headers ?? {}) as Record<string, string | number | string[]>;
@@ -96,9 +96,14 @@ export function writeResult(
       return;
     }
     // A storage failure after the headers went out can only cut the response short (and be logged).
+    // A body that fails by itself (the storage) is a fault; one cut short otherwise is the
+    // client going away (a closed tab, a cancelled download, a page leaving its event stream).
+    let bodyFailed = false;
+    // (pipeline hands a closed socket's error back to the body too: only one before that counts)
+    stream.once('error', () => (bodyFailed ||= !res.destroyed));
     pipeline(stream, res).catch((error: unknown) => {
       res.destroy();
-      onBodyError(error);
+      onBodyError(error, !bodyFailed && (error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE');
     });
     return;
   }

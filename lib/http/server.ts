@@ -146,7 +146,13 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     // An answer given before the body was read (401, 413, 503): the client is told to
     // close, and the rest of its body is discarded for a moment so it can read the answer.
     const unread = !req.complete;
-    const bodyError = (err: unknown) => logger.warn({ err, request_id: scope.request_id, route: scope.route }, 'response body cut short');
+    const bodyError = (err: unknown, clientLeft: boolean) => {
+      const where = { request_id: scope.request_id, route: scope.route };
+      // The client went away (a closed tab, a cancelled download, a page leaving its event
+      // stream): routine, not a fault of ours. Anything else (the storage failed) is.
+      if (clientLeft) logger.debug(where, 'the client left before the response was complete');
+      else logger.warn({ err, ...where }, 'response body cut short');
+    };
     writeResult(res, result, unread ? { ...drainHeaders(), connection: 'close' } : drainHeaders(), bodyError);
     if (unread) discardRest(req);
   }

@@ -82,6 +82,8 @@ export interface OperationArgs<S extends OperationSpec> {
   metrics: Deps['metrics'];
   /** Live updates (GET /api/v1/events). */
   events: Deps['events'];
+  /** Who a request comes from: for an operation that checks its caller again later (a long-lived stream). */
+  auth: Deps['auth'];
   /** Whether a streamed body reaches the client as it is written (the container), or is buffered first (a Lambda). */
   streams: boolean;
 }
@@ -135,6 +137,7 @@ class Arguments {
   readonly specs: Deps['specs'];
   readonly metrics: Deps['metrics'];
   readonly events: Deps['events'];
+  readonly auth: Deps['auth'];
   readonly streams: boolean;
 
   constructor(
@@ -157,6 +160,7 @@ class Arguments {
     this.specs = deps.specs;
     this.metrics = deps.metrics;
     this.events = deps.events;
+    this.auth = deps.auth;
     this.streams = context.streamsResponses === true;
   }
 

@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { as, createAction, ENGINES, expectProblem, freshDatabase, POSTGRES_URL, startApp, storedState, type TestApp } from '../support/app';
 import { buildEntry, freePort, startServerProcess, type Bundle } from '../support/build';
 import { describePostgres } from '../support/fault-proxy';
-import { albEvent } from '../support/in-process';
+import { albEvent, capturingLogger } from '../support/in-process';
 import { openEvents, type SseMessage, type SseStream } from '../support/sse';
 
 const isAction = (id: number, kind: string) => (m: SseMessage) => m.event === 'action' && m.data.action.id === id && m.data.kind === kind;
@@ -59,6 +59,7 @@ describe.each(ENGINES)('live events on %s', (engine) => {
     const moved = await app.call('POST', `/api/v1/actions/${created.id}/status`, { body: { status: 'in_progress' } });
     expect(moved.status).toBe(200);
     const s = await stream.next(isAction(created.id, 'status_changed'));
+    expect(s.data).toMatchObject({ from_status: 'open', to_status: 'in_progress', note: null });
     expect(s.data.action).toMatchObject({ status: 'in_progress', version: 3 });
 
     expect((await app.call('DELETE', `/api/v1/actions/${before.id}`, { as: as.admin })).status).toBe(204);
@@ -140,13 +141,48 @@ describe.each(ENGINES)('live events on %s', (engine) => {
       albEvent('GET', '/api/v1/events', { headers: { ...headers, 'last-event-id': String(head) } }),
     );
     const replay = Buffer.from(resumed.body ?? '', 'base64').toString();
-    expect(replay).toContain(`"kind":"created","actor":"mia","at":"${action.created_at}","action":{"id":${action.id},`);
+    expect(replay).toContain(
+      `"kind":"created","actor":"mia","at":"${action.created_at}","from_status":null,"to_status":"open","note":null,"action":{"id":${action.id},`,
+    );
   });
 
   it('takes identity like any other route', async () => {
     const res = await events({ as: null });
     expect(res.status).toBe(401);
     expectProblem({ status: res.status, headers: res.headers, text: res.text!, body: JSON.parse(res.text!) }, 401);
+  });
+
+  it('ends a stream whose caller is refused later (a revoked token), and logs a page leaving as routine', async () => {
+    const log = capturingLogger();
+    const other = await startApp(engine, { config: { LIVE_REAUTH_S: 1 }, logger: log.logger });
+    try {
+      const made = await other.call('POST', '/api/v1/tokens', { as: as.admin, body: { name: 'pipeline', role: 'viewer' } });
+      expect(made.status).toBe(201);
+      const bearer = { authorization: `Bearer ${made.body.token}` };
+      const stream = await openEvents(other.baseUrl, { as: null, headers: bearer });
+      await stream.next((m) => m.event === 'ready');
+      const kept = await openEvents(other.baseUrl);
+      await kept.next((m) => m.event === 'ready');
+
+      expect((await other.call('DELETE', `/api/v1/tokens/${made.body.id}`, { as: as.admin })).status).toBe(204);
+      const started = performance.now();
+      await stream.ended;
+      expect(performance.now() - started).toBeLessThan(3000);
+      const again = await openEvents(other.baseUrl, { as: null, headers: bearer });
+      expect(again.status).toBe(401);
+      // Another caller's stream goes on.
+      const action = await createAction(other);
+      await kept.next(isAction(action.id, 'created'));
+
+      kept.close();
+      await expect.poll(() => other.events.streamCount).toBe(0);
+      await expect
+        .poll(() => log.lines().some((l) => l.msg === 'the client left before the response was complete' && l.level === 'debug'))
+        .toBe(true);
+      expect(log.lines().filter((l) => l.msg === 'response body cut short')).toEqual([]);
+    } finally {
+      await other.close();
+    }
   });
 
   it('ends its streams when the app stops, so the drain is not held', async () => {

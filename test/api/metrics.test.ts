@@ -10,6 +10,7 @@ import { responseMismatches } from '../../lib/operation/response-check';
 import { as, createAction, ENGINES, expectProblem, freshDatabase, startApp, type Reply, type TestApp } from '../support/app';
 import { albEvent, capturingLogger, inProcessDeps } from '../support/in-process';
 import { labelKey, parseExposition, valueOf, type Exposition } from '../support/prometheus';
+import { openEvents } from '../support/sse';
 
 const STATUSES = ['open', 'in_progress', 'blocked', 'resolved', 'closed'];
 const PRIORITIES = ['critical', 'high', 'medium', 'low'];
@@ -237,6 +238,17 @@ describe.each(ENGINES)('GET /metrics on %s', (engine) => {
     } finally {
       await small?.drop();
     }
+  });
+
+  it('reports the live event streams this process holds open', async () => {
+    expect(valueOf(await scrape(), 'action_tracker_live_streams')).toBe(0);
+    const streams = [await openEvents(app.baseUrl), await openEvents(app.baseUrl)];
+    await Promise.all(streams.map((s) => s.next((m) => m.event === 'ready')));
+    expect(valueOf(await scrape(), 'action_tracker_live_streams')).toBe(2);
+    streams[0]!.close();
+    await expect.poll(async () => valueOf(await scrape(), 'action_tracker_live_streams')).toBe(1);
+    streams[1]!.close();
+    await expect.poll(async () => valueOf(await scrape(), 'action_tracker_live_streams')).toBe(0);
   });
 
   it('includes the default process and Node.js metrics', async () => {

@@ -55,6 +55,7 @@ describe('loadConfig', () => {
       OIDC_DEFAULT_ROLE: 'viewer',
       METRICS_TOKEN: undefined,
       METRICS_COUNTS_MAX_AGE_S: 300,
+      LIVE_REAUTH_S: 60,
       AWS_REGION: undefined,
       AWS_ENDPOINT_URL_S3: undefined,
     });
