@@ -105,3 +105,22 @@ export async function feedHead(db: Queryable): Promise<number> {
   const { rows } = await db.query<{ head: number | string }>(HEAD);
   return Number(rows[0]?.head ?? 0);
 }
+
+/** How long a listener's row says it listens; it is refreshed well before. */
+export const LISTENER_TTL_S = 60;
+
+const KEEP_LISTENER: Statement = {
+  name: 'live_keep_listener',
+  text: `INSERT INTO live_listeners (listener, until) VALUES ($1, now() + interval '${LISTENER_TTL_S} seconds')
+         ON CONFLICT (listener) DO UPDATE SET until = excluded.until`,
+};
+const DROP_LISTENER: Statement = { name: 'live_drop_listener', text: `DELETE FROM live_listeners WHERE listener = $1` };
+
+/** Says that `listener` listens (for the next LISTENER_TTL_S): writes announce themselves only then. */
+export async function keepListener(db: Queryable, listener: string): Promise<void> {
+  await db.query(KEEP_LISTENER, [listener]);
+}
+
+export async function dropListener(db: Queryable, listener: string): Promise<void> {
+  await db.query(DROP_LISTENER, [listener]);
+}

@@ -7,14 +7,26 @@
 // The listening connection starts with the first stream, not with the process.
 // When it was lost, what was announced meanwhile is read back from the feed, so a
 // stream sees no gap; if that is too much, its pages are told to reload.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Database } from '../db/database';
-import { feedAfter, feedHead, feedItems, type FeedItem } from '../db/live-events';
+import { dropListener, feedAfter, feedHead, feedItems, keepListener, type FeedItem } from '../db/live-events';
 import type { Logger } from '../log';
 
 export const CHANNEL = 'action_events';
 
 /** The most a reconnecting stream (or this process, after its connection came back) is replayed. */
 export const REPLAY_LIMIT = 500;
+
+/**
+ * While it holds streams, a process says so in live_listeners this often (its row
+ * lasts LISTENER_TTL_S), and reads the feed after the last id it announced: what a
+ * write did not announce (it checked live_listeners before this process's row was
+ * there) still reaches the pages, at worst this much later.
+ */
+export const KEEP_LISTENING_MS = 20_000;
+/** After (re)registering, the feed is read again this soon, for the writes then in flight. */
+const SETTLE_MS = 2_000;
 
 export interface LiveStream {
   /** New items, in id order. */
@@ -33,11 +45,22 @@ export class LiveEvents {
   private reading = false;
   private highest = 0;
   private closed = false;
+  /** This process in live_listeners. */
+  private readonly listener = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private keptAt = 0;
+  private ticker: ReturnType<typeof setInterval> | undefined;
+  /** Ids recently handed to the streams: a catch-up sends only what they have not had. */
+  private readonly handed = new Set<number>();
+
+  private readonly keepMs: number;
 
   constructor(
     private readonly db: Database,
     private readonly logger: Logger,
-  ) {}
+    options: { keepListeningMs?: number } = {},
+  ) {
+    this.keepMs = options.keepListeningMs ?? KEEP_LISTENING_MS;
+  }
 
   get streamCount(): number {
     return this.streams.size;
@@ -52,6 +75,8 @@ export class LiveEvents {
     this.streams.add(stream);
     try {
       await (this.listening ??= this.listen());
+      // Streams again after a pause long enough for this process's row to lapse.
+      if (Date.now() - this.keptAt > this.keepMs) await this.keep();
     } catch (error) {
       this.streams.delete(stream);
       this.listening = undefined;
@@ -71,19 +96,35 @@ export class LiveEvents {
   /** Ends every stream and stops listening (the process drains). */
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.ticker);
     for (const stream of this.streams) stream.end();
     this.streams.clear();
     const stop = this.stopListening;
     this.stopListening = undefined;
+    if (stop) await dropListener(this.db, this.listener).catch(() => undefined);
     await stop?.().catch(() => undefined);
   }
 
+  /** Refreshes this process's row, then reads what writes in flight meanwhile did not announce. */
+  private async keep(): Promise<void> {
+    await keepListener(this.db, this.listener);
+    this.keptAt = Date.now();
+    setTimeout(() => void this.catchUp(), SETTLE_MS).unref();
+  }
+
   private async listen(): Promise<void> {
-    this.highest = await feedHead(this.db);
     this.stopListening = await this.db.listen(CHANNEL, {
       notified: (payload) => this.announced(payload),
       resumed: () => void this.catchUp(),
     });
+    this.highest = await feedHead(this.db);
+    await this.keep();
+    this.ticker = setInterval(() => {
+      if (!this.streams.size) return;
+      this.keep().catch((err: unknown) => this.logger.warn({ err }, 'could not say this process listens for live events'));
+      void this.catchUp();
+    }, this.keepMs);
+    this.ticker.unref();
     if (this.closed) await this.stopListening();
   }
 
@@ -130,8 +171,14 @@ export class LiveEvents {
     }
   }
 
-  private broadcast(items: readonly FeedItem[]): void {
+  private broadcast(all: readonly FeedItem[]): void {
+    const items = all.filter((item) => !this.handed.has(item.id));
     if (!items.length) return;
+    for (const item of items) this.handed.add(item.id);
+    for (const id of this.handed) {
+      if (this.handed.size <= 4 * REPLAY_LIMIT) break;
+      this.handed.delete(id);
+    }
     this.highest = Math.max(this.highest, items[items.length - 1]!.id);
     for (const stream of this.streams) stream.send(items);
   }

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LiveEvents } from '../../lib/events/live';
+import { silentLogger } from '../../lib/log';
 import { as, createAction, ENGINES, expectProblem, freshDatabase, POSTGRES_URL, startApp, storedState, type TestApp } from '../support/app';
 import { buildEntry, freePort, startServerProcess, type Bundle } from '../support/build';
 import { describePostgres } from '../support/fault-proxy';
@@ -194,6 +196,52 @@ describe.each(ENGINES)('live events on %s', (engine) => {
     await stream.ended;
     expect(performance.now() - started).toBeLessThan(5000);
     expect(other.events.streamCount).toBe(0);
+  });
+});
+
+// ------------------------------------------------------------------ announcing only while listened to
+
+const WRITE = `WITH a AS (INSERT INTO actions (title, created_by, updated_by, search) VALUES ('t', 'x', 'x', ''::tsvector) RETURNING id)
+  INSERT INTO action_events (action_id, actor, role, kind, to_status) SELECT id, 'x', 'member', 'created', 'open' FROM a RETURNING id`;
+
+describe.each(ENGINES)('writes announce themselves only while a process listens, on %s', (engine) => {
+  it('sends no NOTIFY with nobody listening, and reaches a stream whose announcement was missed by the periodic read', async () => {
+    const fresh = await freshDatabase(engine);
+    const hub = new LiveEvents(fresh.db, silentLogger(), { keepListeningMs: 300 });
+    try {
+      const heard: string[] = [];
+      const stop = await fresh.db.listen('action_events', { notified: (p) => heard.push(p), resumed: () => undefined });
+      const write = () => fresh.db.query<{ id: number }>(WRITE);
+      await write();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(heard).toEqual([]);
+
+      const got: number[] = [];
+      const unsubscribe = await hub.subscribe({
+        send: (items) => got.push(...items.map((i) => i.id)),
+        reset: () => undefined,
+        end: () => undefined,
+      });
+      const announced = (await write()).rows[0]!.id;
+      await expect.poll(() => got).toContain(announced);
+      expect(heard).toContain(String(announced));
+
+      // A write that was not announced (its trigger off, as when it checked live_listeners before
+      // this process's row was there): the periodic read still brings it.
+      const before = heard.length;
+      const silent = await fresh.db.transaction(async (tx) => {
+        await tx.exec('SET LOCAL session_replication_role = replica');
+        return (await tx.query<{ id: number }>(WRITE)).rows[0]!.id;
+      });
+      await expect.poll(() => got, { timeout: 3000 }).toContain(silent);
+      expect(heard.slice(before)).not.toContain(String(silent));
+      expect(got.filter((id) => id === announced)).toHaveLength(1);
+      unsubscribe();
+      await stop();
+    } finally {
+      await hub.close();
+      await fresh.drop();
+    }
   });
 });
 
