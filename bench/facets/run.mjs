@@ -153,6 +153,31 @@ for (const [name, path] of cases) {
   log(`${name}: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, PG ${r.pgMs.toFixed(2)} ms/req`);
 }
 
+// What a page open costs the writes: creates, 16 in flight, with no stream and with one open
+// (writes send NOTIFY only while a process listens, and NOTIFY serialises their commits).
+async function createBurst(label) {
+  const total = 2000;
+  let next = 0;
+  const t0 = postgresTicks();
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < total) {
+        next++;
+        const res = await fetch(`${base}/api/v1/actions`, {
+          method: 'POST',
+          headers: { ...who, 'content-type': 'application/json' },
+          body: JSON.stringify({ title: `bench burst ${label}`, tags: ['bench-live'] }),
+        });
+        await res.arrayBuffer();
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { label, rps: total / seconds, pgMs: ((postgresTicks() - t0) * 10) / total };
+}
+const bursts = [await createBurst('no page open')];
+
 // The live feed: a create on this server to its arrival on an open stream.
 const stream = await fetch(`${base}/api/v1/events`, { headers: who });
 const reader = stream.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -169,6 +194,7 @@ void (async () => {
   }
 })();
 await new Promise((r) => setTimeout(r, 500));
+bursts.push(await createBurst('a page open'));
 const lags = [];
 for (let i = 0; i < 100; i++) {
   const sent = performance.now();
@@ -196,6 +222,8 @@ for (const r of results)
   console.log(
     `| ${r.name} | ${r.total} | ${r.approximate === '' ? '' : r.approximate ? 'yes' : 'no'} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.pgMs.toFixed(2)} |`,
   );
+console.log('\n| creates, 16 in flight, 2000 each | req/s | PostgreSQL CPU ms/req |\n|---|---:|---:|');
+for (const b of bursts) console.log(`| ${b.label} | ${b.rps.toFixed(0)} | ${b.pgMs.toFixed(3)} |`);
 console.log(
   `\nlive feed: create answered → event read on an open stream, 100 creates: p50 ${pct(lags, 50).toFixed(1)} ms, p99 ${pct(lags, 99).toFixed(1)} ms (goal: within 1 s)`,
 );
