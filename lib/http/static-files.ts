@@ -70,8 +70,12 @@ function cacheControl(file: string): string {
   return 'public, max-age=300';
 }
 
-/** The page's own routes, answered with index.html: an action's permalink (canonical decimal ids only). */
-export const PAGE_ROUTE = /^\/actions\/[1-9][0-9]{0,15}$/;
+/**
+ * The page's own routes, answered with index.html: an action's permalink,
+ * /actions/7, also as /actions/ACT-7 (any case) and /actions/7/ (the page puts
+ * /actions/7 in the address bar). No leading zeros, nothing below it.
+ */
+export const PAGE_ROUTE = /^\/actions\/(?:[aA][cC][tT]-)?[1-9][0-9]{0,15}\/?$/;
 
 /** Maps a raw URL path to a file under root, or undefined when it may not be served. */
 export function resolveStaticPath(root: string, rawPath: string): string | undefined {

@@ -4,7 +4,7 @@
 // again on the same port and data directory, as a deploy or a crash would.
 //
 // - the empty database says "No actions yet" and offers to create the first one;
-// - status tabs with counts ("All active" by default), the total without loading
+// - status tabs with counts ("Not closed" by default), the total without loading
 //   every page, pickers built from the values that exist ("rds" → "RDS"), "Mine",
 //   a row's owner/component/tag filter by a click, a wrong value in the URL gets
 //   one sentence, "N closed match — show them";
@@ -185,7 +185,7 @@ describeBrowser('filters, facets, offline and live in Chromium', () => {
     await expect.poll(() => listStatus(page).textContent()).toBe('No actions yet');
     const create = page.getByTestId('list-hint').getByRole('button', { name: 'Create the first action' });
     await create.waitFor();
-    expect(await tabNames(page)).toEqual(['All active 0', 'Open 0', 'In progress 0', 'Blocked 0', 'Resolved 0', 'Closed 0', 'All 0']);
+    expect(await tabNames(page)).toEqual(['Not closed 0', 'Open 0', 'In progress 0', 'Blocked 0', 'Resolved 0', 'Closed 0', 'All 0']);
     expect(await axeScan(page)).toEqual([]);
     await create.click();
     await page.getByRole('dialog').getByRole('heading', { name: 'New action' }).waitFor();
@@ -204,7 +204,7 @@ describeBrowser('filters, facets, offline and live in Chromium', () => {
 
   // ---------------------------------------------------------------- facets
 
-  it('shows status tabs with counts ("All active" by default), filters by a tab, and says "N closed match — show them" when only closed ones match', async () => {
+  it('shows status tabs with counts ("Not closed" by default), filters by a tab, and says "N closed match — show them" when only closed ones match', async () => {
     // Prepare: two open, one in progress, one blocked, one closed, all sharing a word
     const word = uniqueWord('tabs');
     const open1 = await createAction(mia, { title: `Rotate ${word} keys`, priority: 'high' });
@@ -220,9 +220,9 @@ describeBrowser('filters, facets, offline and live in Chromium', () => {
     await page.goto(`${baseUrl()}/?q=${word}`);
     await listSettled(page);
 
-    // Assess: the counts, "All active" current, the closed one not listed
-    expect(await tabNames(page)).toEqual(['All active 4', 'Open 2', 'In progress 1', 'Blocked 1', 'Resolved 0', 'Closed 1', 'All 5']);
-    expect(await tab(page, /^All active/).getAttribute('aria-current')).toBe('true');
+    // Assess: the counts, "Not closed" current, the closed one not listed
+    expect(await tabNames(page)).toEqual(['Not closed 4', 'Open 2', 'In progress 1', 'Blocked 1', 'Resolved 0', 'Closed 1', 'All 5']);
+    expect(await tab(page, /^Not closed/).getAttribute('aria-current')).toBe('true');
     expect(sorted(await ids(page))).toEqual(sorted([open1.id, open2.id, progress.id, blocked.id]));
     expect(await axeScan(page)).toEqual([]);
     await saveScreenshot(page, 'live-filters-tabs.png');
@@ -234,7 +234,7 @@ describeBrowser('filters, facets, offline and live in Chromium', () => {
     await page.waitForURL((url) => url.searchParams.get('status') === 'open' && url.searchParams.get('q') === word);
     await expect.poll(async () => sorted(await ids(page))).toEqual(sorted([open1.id, open2.id]));
     expect(await tab(page, /^Open/).getAttribute('aria-current')).toBe('true');
-    expect(await tab(page, /^All active/).getAttribute('aria-current')).toBeNull();
+    expect(await tab(page, /^Not closed/).getAttribute('aria-current')).toBeNull();
     expect(await tabNames(page)).toContain('In progress 1');
 
     // Act: "All" (closed too), then back to the Closed tab
@@ -274,7 +274,7 @@ describeBrowser('filters, facets, offline and live in Chromium', () => {
     // Assess
     await expect.poll(() => listStatus(page).textContent()).toBe('50 actions shown of 60');
     expect(await rows(page).count()).toBe(50);
-    expect(await tabNames(page)).toContain('All active 60');
+    expect(await tabNames(page)).toContain('Not closed 60');
     expect(problems()).toEqual([]);
   });
 
@@ -287,7 +287,7 @@ describeBrowser('filters, facets, offline and live in Chromium', () => {
     const { page, problems } = await openPage(mia);
     await page.goto(`${baseUrl()}/?q=${word}`);
     await listSettled(page);
-    expect(await tabNames(page)).toContain('All active 3');
+    expect(await tabNames(page)).toContain('Not closed 3');
 
     // Assess: the pickers' values and counts
     const options = (id: string) =>
@@ -341,7 +341,7 @@ describeBrowser('filters, facets, offline and live in Chromium', () => {
     expect(problems()).toEqual([]);
   });
 
-  it('answers a wrong value in the URL (?status=done) with one human sentence, and shows all active actions', async () => {
+  it('answers a wrong value in the URL (?status=done) with one human sentence, and shows the actions not closed', async () => {
     // Prepare
     const word = uniqueWord('wrong');
     const a = await createAction(mia, { title: `Check ${word} alarms` });
@@ -351,7 +351,7 @@ describeBrowser('filters, facets, offline and live in Chromium', () => {
     await page.goto(`${baseUrl()}/?status=done&q=${word}`);
 
     // Assess: one sentence, no raw validation text, the status dropped from the URL, the active list
-    const sentence = "'done' is not a status. Showing all active actions that match the other filters instead.";
+    const sentence = "'done' is not a status. Showing the actions not closed that match the other filters instead.";
     await page.getByText(sentence).waitFor();
     await expect.poll(() => ids(page)).toEqual([a.id]);
     expect(await page.getByText(sentence).count()).toBe(1);
@@ -359,7 +359,7 @@ describeBrowser('filters, facets, offline and live in Chromium', () => {
     expect(await page.getByTestId('error').isVisible()).toBe(false);
     expect(searchParam(page, 'status')).toBeNull();
     expect(searchParam(page, 'q')).toBe(word);
-    expect(await tab(page, /^All active/).getAttribute('aria-current')).toBe('true');
+    expect(await tab(page, /^Not closed/).getAttribute('aria-current')).toBe('true');
     expect(problems()).toEqual([]);
   });
 
@@ -420,7 +420,7 @@ describeBrowser('filters, facets, offline and live in Chromium', () => {
     // Assess: the mark, the rows still there, no error banner
     const mark = page.getByTestId('offline');
     await mark.waitFor();
-    expect(await mark.textContent()).toMatch(/^Offline since \d\d:\d\d\b/);
+    expect(await mark.textContent()).toMatch(/^Offline since \d\d:\d\d — showing the list as it was;/);
     expect(await mark.getAttribute('role')).toBe('status');
     expect(sorted(await ids(page))).toEqual(sorted([alpha.id, beta.id]));
     expect(await page.getByTestId('error').isVisible()).toBe(false);
@@ -480,7 +480,7 @@ describeBrowser('filters, facets, offline and live in Chromium', () => {
     });
     await page.goto(`${baseUrl()}/?q=${word}`);
     await expect.poll(async () => sorted(await ids(page))).toEqual(sorted([first.id, second.id]));
-    await expect.poll(() => tabNames(page)).toContain('All active 2');
+    await expect.poll(() => tabNames(page)).toContain('Not closed 2');
     await rowOf(page, second.id).locator('.title-link').focus();
 
     // Act: a teammate creates an action this search does not find, then a critical one it does
@@ -489,14 +489,14 @@ describeBrowser('filters, facets, offline and live in Chromium', () => {
     const created = await createAction(teammate, { title: `Page ${word} on-call`, priority: 'critical' });
 
     // Assess: announced within a couple of seconds (the other not), not in the list yet, focus untouched
-    const news = page.getByTestId('news').getByRole('button', { name: '1 new action — show' });
+    const news = page.getByTestId('news').getByRole('button', { name: `1 new critical: Page ${word} on-call — show` });
     await news.waitFor({ timeout: 3000 });
     console.log(`live: a teammate's new action was announced ${(performance.now() - started).toFixed(0)} ms after it was created`);
     expect(await rowOf(page, created.id).count()).toBe(0);
     expect(await page.evaluate(() => document.activeElement?.closest('[data-testid="action-row"]')?.getAttribute('data-id'))).toBe(
       String(second.id),
     );
-    await expect.poll(() => tabNames(page)).toContain('All active 3');
+    await expect.poll(() => tabNames(page)).toContain('Not closed 3');
     expect(await axeScan(page)).toEqual([]);
     await saveScreenshot(page, 'live-filters-news.png');
 
@@ -589,7 +589,11 @@ describeBrowser('filters, facets, offline and live in Chromium', () => {
     await page.getByTestId('offline').waitFor({ state: 'hidden', timeout: 20_000 });
     // The one this view shows: in the list (reloaded on the way back) or announced
     await expect
-      .poll(async () => (await ids(page)).includes(created.id) || (await page.getByTestId('news').textContent()) === '1 new action — show')
+      .poll(
+        async () =>
+          (await ids(page)).includes(created.id) ||
+          (await page.getByTestId('news').textContent()) === `1 new action: Replace ${word} target group — show`,
+      )
       .toBe(true);
     expect(problems()).toEqual([]);
   });

@@ -370,10 +370,12 @@ export function openDetail(target: Action | number, hooks: DetailHooks, fromUrl 
   async function refresh(notify = false): Promise<void> {
     const mine = ++asked;
     try {
-      const [a, events] = await Promise.all([
-        api<ActionWithEvidence>('GET', `/api/v1/actions/${id}`),
-        api<History>('GET', `/api/v1/actions/${id}/history`),
-      ]);
+      const timeline = () => api<History>('GET', `/api/v1/actions/${id}/history`);
+      // Not known to exist yet (a permalink): the action first, its history only when it exists (one 404, not two).
+      const early = current ? timeline() : null;
+      early?.catch(() => undefined);
+      const a = await api<ActionWithEvidence>('GET', `/api/v1/actions/${id}`);
+      const events = await (early ?? timeline());
       if (mine !== asked || !m.dialog.open) return;
       const first = !current;
       renderAction(a);

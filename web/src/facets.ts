@@ -1,5 +1,5 @@
-// The overview from GET /api/v1/actions/facets: status tabs with counts ("All
-// active" is the default), the owner/component/tag pickers built from the
+// The overview from GET /api/v1/actions/facets: status tabs with counts ("Not
+// closed", the API's default: open, in progress, blocked and resolved), the owner/component/tag pickers built from the
 // values that exist (with counts; "rds" picks the existing "RDS"), "Mine",
 // filter-by-click on a row's owner, component or tag, and what an empty list
 // says: "N closed match — show them", or "No actions yet" with a way to create
@@ -25,7 +25,7 @@ export const PICKED = ['owner', 'component', 'tag'] as const;
 type Picked = (typeof PICKED)[number];
 
 const VIEWS: readonly [StatusView, string][] = [
-  ['active', 'All active'],
+  ['active', 'Not closed'],
   ...STATUSES.map((s): [StatusView, string] => [s, STATUS_LABEL[s]]),
   ['all', 'All'],
 ];

@@ -3,7 +3,15 @@ import { h } from './dom';
 import { actionLink } from './route';
 
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'short' });
-const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+// With its time zone ("Nov 25, 2026, 9:08 AM GMT+1"): teammates read it across zones (dateStyle cannot take timeZoneName).
+const absolute = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: '2-digit',
+  timeZoneName: 'short',
+});
 
 const STEPS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['second', 60],

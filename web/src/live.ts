@@ -6,10 +6,19 @@
 // connection the stream resumes with Last-Event-ID (no gap), with backoff; a
 // `reset` (too far behind to replay) reloads the list and says so.
 //
+// One stream per browser, not one per tab (six tabs on HTTP/1.1 would take
+// every connection Chromium allows a host): the tab holding the Web Lock
+// `action-tracker-live` reads it and relays each message, with its position,
+// over a BroadcastChannel; the other tabs apply them as if they read it. When
+// that tab goes, the lock passes to another, which resumes from the last id
+// relayed (Last-Event-ID: no gap). Without Web Locks or BroadcastChannel each
+// tab reads its own. #live-state says whether updates arrive ("Live",
+// "Reconnecting…") or why they stopped (a refused sign-in, no such route).
+//
 // The open detail can follow along: every applied change is also dispatched on
 // window as `live:action` (detail: the Action) and every deletion as
 // `live:deleted` (detail: { action_id, key, actor, at }).
-import { api, identityHeaders, session, type Action, type ActionList } from './api';
+import { api, identityHeaders, problemText, readProblem, session, type Action, type ActionList } from './api';
 import { byId, fill, h } from './dom';
 import { refreshFacetsSoon } from './facets';
 import { findAction, insertAtTop, removeAction, upsert } from './list';
@@ -48,6 +57,21 @@ let generation = 0;
 let controller: AbortController | null = null;
 /** How long to wait before reconnecting after the server ended a stream (its `retry:` field). */
 let retryMs = 3000;
+/** The channel to the other tabs (null: this tab reads a stream of its own), and whether this tab reads the stream. */
+let channel: BroadcastChannel | null = null;
+let leading = false;
+/** Gives up the lock (or the wait for it) of the previous identity. */
+let unlock: AbortController | null = null;
+/** Ends the wait before a reconnection (the identity changed). */
+let wake: () => void = () => undefined;
+/** What #live-state says: 'live', 'retry', or why updates stopped. */
+let liveState = '';
+
+/** What the tab reading the stream tells the others: a message with the position after it, or the state. */
+type Relay = { k: 'm'; type: string; data: string; id: string | null } | { k: 's'; state: string; id: string | null } | { k: 'hi' };
+const post = (m: Relay) => {
+  if (leading) channel?.postMessage(m);
+};
 interface News {
   action: Action;
   created: boolean;
@@ -71,8 +95,14 @@ function renderNews(): void {
   const el = byId('news');
   if (!items.length) return el.replaceChildren();
   const n = items.length;
-  const what = items.every((i) => i.created) ? 'new' : 'new or changed';
-  fill(el, h('button', { type: 'button', class: 'news-button', onclick: showNews }, `${n} ${what} action${n === 1 ? '' : 's'} — show`));
+  const created = items.every((i) => i.created);
+  const critical = items.filter((i) => i.action.priority === 'critical').length;
+  // "1 new critical: Page on-call", "3 new actions (1 critical)"
+  const what =
+    n === 1
+      ? `1 ${created ? 'new' : 'changed'} ${critical ? 'critical' : 'action'}: ${items[0]!.action.title}`
+      : `${n} ${created ? 'new' : 'new or changed'} actions${critical ? ` (${critical} critical)` : ''}`;
+  fill(el, h('button', { type: 'button', class: 'news-button', onclick: showNews }, h('span', { class: 'news-what' }, what), ' — show'));
 }
 
 /** "show": the announced actions at the top of the list, the first one focused. */
@@ -181,6 +211,7 @@ async function read(body: ReadableStream<Uint8Array>, abort: AbortController, re
           if (data.length) {
             if (type === 'ready') ready();
             dispatch(type || 'message', data.join('\n'));
+            post({ k: 'm', type: type || 'message', data: data.join('\n'), id: lastEventId });
           }
           type = '';
           data = [];
@@ -201,6 +232,36 @@ async function read(body: ReadableStream<Uint8Array>, abort: AbortController, re
   }
 }
 
+// ------------------------------------------------------------------ the state shown
+
+/** #live-state: 'live', 'retry' (both relayed to the other tabs), or the words saying why updates stopped. */
+function showState(state: string, reload = false): void {
+  if (state === liveState) return;
+  liveState = state;
+  const el = byId('live-state');
+  el.dataset.state = state === 'live' || state === 'retry' ? state : 'stopped';
+  fill(
+    el,
+    state === 'live' ? 'Live' : state === 'retry' ? 'Reconnecting…' : state,
+    reload ? [' — ', h('button', { type: 'button', class: 'link', onclick: () => location.reload() }, 'Reload')] : null,
+  );
+  if (state === 'live' || state === 'retry') post({ k: 's', state, id: lastEventId });
+}
+
+/** Why the service refused the stream, in words; null when it is worth trying again (5xx, 408, 429). */
+async function refusal(response: Response): Promise<[string, boolean] | null> {
+  const s = response.status;
+  if (s >= 500 || s === 408 || s === 429) return null;
+  // 0: an opaque redirect, the ALB sending an expired sign-in to the identity provider.
+  if (s === 0 || s === 401 || s === 403) return ['Live updates stopped: your sign-in is no longer accepted', true];
+  if (s === 404) return ['Live updates are not available from this server', false];
+  const problem = await readProblem(s, response.statusText, response.headers.get('content-type'), () => response.text());
+  return [`Live updates stopped: ${problemText(problem)}`, true];
+}
+
+// ------------------------------------------------------------------ the stream
+
+/** Follows the stream until the identity changes (or the service refuses it: then says why and returns). */
 async function run(mine: number): Promise<void> {
   let attempt = 0;
   while (mine === generation) {
@@ -209,16 +270,28 @@ async function run(mine: number): Promise<void> {
     const headers: Record<string, string> = { accept: 'text/event-stream', ...identityHeaders() };
     if (lastEventId) headers['last-event-id'] = lastEventId;
     try {
-      const response = await fetch('/api/v1/events', { headers, signal: abort.signal, credentials: 'same-origin', cache: 'no-store' });
+      const response = await fetch('/api/v1/events', {
+        headers,
+        signal: abort.signal,
+        credentials: 'same-origin',
+        cache: 'no-store',
+        redirect: 'manual',
+      });
       if ([502, 503, 504].includes(response.status)) unreachable();
-      else reachable();
-      if (!response.ok || !response.body) {
-        await response.body?.cancel();
-        // The service said no (no identity, no such route): nothing to follow.
-        if (response.status < 500 && response.status !== 408 && response.status !== 429) return;
-      } else {
-        await read(response.body, abort, () => (attempt = 0));
+      else if (response.status) reachable();
+      if (response.ok && response.body) {
+        await read(response.body, abort, () => {
+          attempt = 0;
+          showState('live');
+        });
         ended = !abort.signal.aborted;
+      } else {
+        const refused = response.ok ? null : await refusal(response);
+        await response.body?.cancel().catch(() => undefined);
+        if (refused) {
+          if (mine === generation) showState(...refused);
+          return;
+        }
       }
     } catch (error) {
       if (mine !== generation) return;
@@ -226,18 +299,58 @@ async function run(mine: number): Promise<void> {
       if (!abort.signal.aborted && error instanceof TypeError) unreachable();
     }
     if (mine !== generation) return;
+    showState('retry');
     // The server ended a healthy stream (a deploy, a Lambda's one answer): its `retry`; else backoff.
     const wait = ended && attempt === 0 ? retryMs * (0.8 + Math.random() * 0.4) : backoff(attempt++);
-    await new Promise((resolve) => setTimeout(resolve, wait));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, wait);
+      wake = () => (clearTimeout(timer), resolve());
+    });
   }
 }
 
-/** (Re)starts following the events, as the current identity. */
-export function startLive(h: LiveHooks): void {
-  hooks = h;
-  generation++;
+/** What the tab reading the stream relayed (or another tab asking where it is). */
+function relayed(m: Relay): void {
+  if (m.k === 'hi') return leading ? post({ k: 's', state: liveState, id: lastEventId }) : undefined;
+  if (leading) return;
+  if (m.id) lastEventId = m.id;
+  if (m.k === 'm') dispatch(m.type, m.data);
+  else if (m.state === 'live' || m.state === 'retry') showState(m.state);
+}
+
+/** (Re)starts following the events, as the current identity: one stream per browser where it can. */
+export function startLive(given: LiveHooks): void {
+  hooks = given;
+  const mine = ++generation;
   controller?.abort();
-  void run(generation);
+  wake();
+  unlock?.abort();
+  channel?.close();
+  channel = null;
+  leading = false;
+  if (!navigator.locks || typeof BroadcastChannel !== 'function') return void run(mine);
+  // Tabs share a stream only as the same identity (in local mode each tab may pick its own).
+  const id = session.mode === 'local' ? session.identity : null;
+  const name = `action-tracker-live${id ? `:${id.user}:${id.role}` : ''}`;
+  const ch = (channel = new BroadcastChannel(name));
+  ch.onmessage = (event: MessageEvent<Relay>) => {
+    if (mine === generation) relayed(event.data);
+  };
+  const stop = (unlock = new AbortController());
+  // Held while this tab follows the stream; released when it closes, changes identity or is refused.
+  navigator.locks
+    .request(name, { signal: stop.signal }, async () => {
+      if (mine !== generation) return;
+      leading = true;
+      try {
+        await run(mine);
+      } finally {
+        if (mine === generation) leading = false;
+      }
+    })
+    .catch(() => undefined);
+  // Where the stream is now (from the tab reading it): the position to resume from should this tab take over.
+  ch.postMessage({ k: 'hi' } satisfies Relay);
 }
 
 /** Clears the announcement (the list was reloaded for new filters). */

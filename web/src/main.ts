@@ -81,10 +81,28 @@ function applyFilters(filters: Filters): void {
 }
 
 let typingTimer: ReturnType<typeof setTimeout> | undefined;
+/** "ACT-7" (any case) in the search box is a key, which Enter opens (the search does not look at keys). */
+const KEY = /^act-([1-9][0-9]{0,15})?$/i;
+/** The search shown before this one was typed, to go back to when it turns out to be a key. */
+let typedFrom: string | null = null;
 form.addEventListener('input', (event) => {
   if (event.target instanceof HTMLSelectElement || (event.target as HTMLInputElement).type === 'checkbox') return;
   clearTimeout(typingTimer);
+  typedFrom ??= filtersFromSearch(location.search).q;
+  if (event.target === control('q') && KEY.test(control('q').value.trim())) return;
   typingTimer = setTimeout(() => commit('typing'), 250);
+});
+control('q').addEventListener('keydown', (event) => {
+  const key = (event as KeyboardEvent).key === 'Enter' ? KEY.exec(control('q').value.trim()) : null;
+  if (!key?.[1]) return;
+  event.preventDefault();
+  // The list as it was before the key was typed, then that action's detail.
+  clearTimeout(typingTimer);
+  control('q').value = typedFrom ?? '';
+  if (filtersToSearch(readForm()) !== location.search) commit('typing');
+  typing = false;
+  typedFrom = null;
+  openDetail(Number(key[1]), detailHooks);
 });
 form.addEventListener('change', (event) => {
   if (event.target instanceof HTMLSelectElement || (event.target as HTMLInputElement).type === 'checkbox') commit();
@@ -99,6 +117,7 @@ form.addEventListener('submit', (event) => {
 function endTyping(): void {
   if (filtersToSearch(readForm()) !== location.search) commit('typing');
   typing = false;
+  typedFrom = null;
 }
 byId('clear-filters').addEventListener('click', () => applyFilters(emptyFilters()));
 window.addEventListener('popstate', () => {

@@ -33,7 +33,7 @@ function lost(): void {
     fill(
       mark,
       h('strong', null, `Offline since ${hhmm(since)}`),
-      ' — showing what was loaded; trying again by itself. ',
+      ' — showing the list as it was; trying again by itself. ',
       h('button', { type: 'button', class: 'link', onclick: retry }, 'Retry now'),
     );
     mark.hidden = false;

@@ -15,9 +15,12 @@ interface RouteState {
 
 export const detailPath = (id: number): string => `/actions/${id}`;
 
-/** The action id of a path like /actions/7 (canonical decimal, as the server serves it), or null. */
+/**
+ * The action id of a path like /actions/7, or the forms the server also serves
+ * the page for (/actions/ACT-7, /actions/act-7, /actions/7/), or null.
+ */
 export function routeId(path: string = location.pathname): number | null {
-  const match = /^\/actions\/([1-9][0-9]{0,15})$/.exec(path);
+  const match = /^\/actions\/(?:[aA][cC][tT]-)?([1-9][0-9]{0,15})\/?$/.exec(path);
   return match ? Number(match[1]) : null;
 }
 
@@ -58,7 +61,12 @@ export function leaveDetail(id: number): void {
  * belongs to the old document, so closing pushes the list instead of going Back.
  */
 export function settleStart(): void {
-  if (routeId() !== null && state().pushed) history.replaceState({ ...state(), pushed: false }, '');
+  const id = routeId();
+  if (id === null) return;
+  // /actions/ACT-7 and /actions/7/ read as /actions/7 in the address bar.
+  const path = detailPath(id);
+  if (state().pushed || path !== location.pathname)
+    history.replaceState({ ...state(), pushed: false }, '', `${path}${location.search}${location.hash}`);
 }
 
 // ------------------------------------------------------------ links to actions

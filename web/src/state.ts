@@ -38,7 +38,7 @@ export function filtersToSearch(f: Filters): string {
   return s ? `?${s}` : '';
 }
 
-/** What a status tab or "All active" means as filters (status, include_closed). */
+/** What a status tab means as filters (status, include_closed); 'active' is "Not closed", the API's default. */
 export type StatusView = 'active' | 'all' | keyof typeof STATUS_LABEL;
 
 export function statusView(f: Filters): StatusView | null {
@@ -72,7 +72,9 @@ export function checkFilters(f: Filters): { filters: Filters; message: string | 
   const narrowed = filtersToSearch({ ...out, include_closed: false, status: '' }) !== '';
   const which = out.status
     ? `the ${list(out.status).join(' and ').replaceAll('_', ' ')} actions`
-    : `all ${out.include_closed ? '' : 'active '}actions`;
+    : out.include_closed
+      ? 'all actions'
+      : 'the actions not closed';
   const scope = `${which}${narrowed ? ' that match the other filters' : ''}`;
   return { filters: out, message: `${wrong.join('; ')}. Showing ${scope} instead.` };
 }

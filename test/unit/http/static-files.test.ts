@@ -16,10 +16,31 @@ describe('resolveStaticPath', () => {
     expect(resolveStaticPath(root, '/docs/')).toBe(join(root, 'docs', 'index.html'));
   });
 
-  it("serves index.html for an action's permalink, /actions/{id} in canonical decimal only", () => {
-    expect(resolveStaticPath(root, '/actions/7')).toBe(join(root, 'index.html'));
-    expect(resolveStaticPath(root, '/actions/9007199254740991')).toBe(join(root, 'index.html'));
-    for (const other of ['/actions/07', '/actions/0', '/actions/x', '/actions/7/', '/actions/7/history', '/actions/%37', '/actions']) {
+  it("serves index.html for an action's permalink: /actions/{id}, /actions/ACT-{id} in any case, and with a trailing slash", () => {
+    for (const path of [
+      '/actions/7',
+      '/actions/9007199254740991',
+      '/actions/ACT-7',
+      '/actions/act-7',
+      '/actions/Act-7',
+      '/actions/7/',
+      '/actions/ACT-7/',
+    ])
+      expect(resolveStaticPath(root, path)).toBe(join(root, 'index.html'));
+    for (const other of [
+      '/actions/07',
+      '/actions/0',
+      '/actions/x',
+      '/actions/ACT-07',
+      '/actions/ACT-',
+      '/actions/ACT7',
+      '/actions/ACTS-7',
+      '/actions/7//',
+      '/actions/7/history',
+      '/actions/%37',
+      '/actions',
+      '/Actions/7',
+    ]) {
       expect(resolveStaticPath(root, other)).not.toBe(join(root, 'index.html'));
     }
   });
@@ -185,7 +206,15 @@ describe('the web page through a real server (web/)', () => {
     expect(head.body.length).toBe(0);
   });
 
-  it.each(['/actions/abc', '/actions/07', '/actions/7/history', '/api/v1/actions/7/nothing'])(
+  it.each(['/actions/ACT-7', '/actions/act-7', '/actions/7/'])('serves index.html at %s too (the page shows /actions/7)', async (path) => {
+    const res = await fetch(`${server.url}${path}`, { headers: { accept: 'text/html' } });
+
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await res.text()).toBe(await readFile(join(webRoot, 'index.html'), 'utf8'));
+  });
+
+  it.each(['/actions/abc', '/actions/07', '/actions/ACT-07', '/actions/7/history', '/api/v1/actions/7/nothing'])(
     'answers %s with a 404 problem, not the page',
     async (path) => {
       const res = await fetch(`${server.url}${path}`);
