@@ -6,84 +6,43 @@
 // control in the detail says what a role cannot do; toasts after Save; links
 // in text; image previews (never SVG); an upload appears once; Tab stays in the
 // dialog; the deletions view; and no failed request (401) on load.
-import { randomBytes } from 'node:crypto';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { axeScan, describeBrowser, launchBrowser, saveScreenshot, startAppServer, watchPage, type AppServer } from '../support/browser';
-
-type Role = 'viewer' | 'member' | 'lead' | 'admin';
-interface Identity {
-  user: string;
-  role: Role;
-}
-interface ApiAction {
-  id: number;
-  key: string;
-  title: string;
-  version: number;
-  status: string;
-}
+import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import {
+  axeScan,
+  describeBrowser,
+  saveScreenshot,
+  watchPage,
+  browserSuite,
+  callApi,
+  uniqueWord,
+  type ApiAction,
+  type Identity,
+} from '../support/browser';
 
 const mia: Identity = { user: 'mia', role: 'member' };
 const lee: Identity = { user: 'lee', role: 'lead' };
 const ada: Identity = { user: 'ada', role: 'admin' };
 const val: Identity = { user: 'val', role: 'viewer' };
 
-/** A word the full-text search finds only where this test put it. */
-const uniqueWord = (prefix: string) =>
-  `${prefix}${randomBytes(4)
-    .toString('hex')
-    .replace(/[0-9]/g, (d) => 'ghijklmnop'[Number(d)]!)}`;
-
 // A 2×2 PNG (red pixels), and an SVG that would run script if it were ever rendered as a document.
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGP4z8AARAwQCgAf7gP9i18U1AAAAABJRU5ErkJggg==', 'base64');
 const SVG = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="9" height="9"/></svg>');
 
 describeBrowser('the detail and the dialogs in Chromium', () => {
-  let server: AppServer | undefined;
-  let browser: Browser | undefined;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    const started = await Promise.allSettled([startAppServer().then((s) => (server = s)), launchBrowser().then((b) => (browser = b))]);
-    const failed = started.find((result) => result.status === 'rejected');
-    if (failed) throw failed.reason;
-  }, 180_000);
-
-  afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((c) => c.close()));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = browserSuite();
 
   // ---------------------------------------------------------------- helpers
 
-  async function apiCall<T>(who: Identity, method: string, path: string, body?: unknown, ifMatch?: number): Promise<T> {
-    const response = await fetch(`${server!.baseUrl}${path}`, {
-      method,
-      headers: {
-        'x-user': who.user,
-        'x-role': who.role,
-        accept: 'application/json',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(ifMatch === undefined ? {} : { 'if-match': `"${ifMatch}"` }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path} → ${response.status}: ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  }
+  const apiCall = <T>(who: Identity, method: string, path: string, body?: unknown, ifMatch?: number) =>
+    callApi<T>(suite.server.baseUrl, who, method, path, body, ifMatch);
 
   const createAction = (who: Identity, fields: Record<string, unknown>) => apiCall<ApiAction>(who, 'POST', '/api/v1/actions', fields);
 
   async function upload(who: Identity, id: number, name: string, type: string, data: Buffer): Promise<void> {
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(data)], { type }), name);
-    const response = await fetch(`${server!.baseUrl}/api/v1/actions/${id}/evidence`, {
+    const response = await fetch(`${suite.server.baseUrl}/api/v1/actions/${id}/evidence`, {
       method: 'POST',
       headers: { 'x-user': who.user, 'x-role': who.role },
       body: form,
@@ -96,8 +55,8 @@ describeBrowser('the detail and the dialogs in Chromium', () => {
     identity: Identity | null,
     options: { lenient?: boolean; ignore?: RegExp[] } = {},
   ): Promise<{ page: Page; problems: () => string[]; context: BrowserContext }> {
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 800 } });
-    contexts.push(context);
+    const context = await suite.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    suite.contexts.push(context);
     if (identity) {
       await context.addInitScript({
         content: `if (!localStorage.getItem('actions.identity')) localStorage.setItem('actions.identity', ${JSON.stringify(JSON.stringify(identity))});`,
@@ -152,7 +111,7 @@ describeBrowser('the detail and the dialogs in Chromium', () => {
   it('focuses the first field of New action; Enter in the title keeps the text and the dialog; Ctrl+Enter saves with a toast', async () => {
     const word = uniqueWord('scale');
     const { page, problems } = await openPage(mia);
-    await page.goto(`${server!.baseUrl}/`);
+    await page.goto(`${suite.server.baseUrl}/`);
     await listSettled(page);
 
     // Act: n, type, Enter
@@ -200,7 +159,7 @@ describeBrowser('the detail and the dialogs in Chromium', () => {
 
   it('asks "Discard your changes?" before Esc, ✕ or Cancel throws an edit away, every time; an untouched form closes at once', async () => {
     const { page, problems } = await openPage(mia);
-    await page.goto(`${server!.baseUrl}/`);
+    await page.goto(`${suite.server.baseUrl}/`);
     await listSettled(page);
 
     // Untouched: Esc closes at once
@@ -250,14 +209,14 @@ describeBrowser('the detail and the dialogs in Chromium', () => {
 
     // The identity picker (nothing remembered)
     const first = await openPage(null);
-    await first.page.goto(`${server!.baseUrl}/`);
+    await first.page.goto(`${suite.server.baseUrl}/`);
     await topDialog(first.page).getByRole('heading', { name: 'Who are you?' }).waitFor();
     await expect.poll(() => focused(first.page)).toMatchObject({ tag: 'input', label: 'User name', inDialog: true });
     expect(first.problems()).toEqual([]);
 
     // Edit, resolution notes (as an admin), delete confirmation
     const { page, problems } = await openPage(ada);
-    await page.goto(`${server!.baseUrl}/?q=${word}`);
+    await page.goto(`${suite.server.baseUrl}/?q=${word}`);
     const detail = await openDetailFromList(page, a);
     await expect.poll(() => focused(page)).toMatchObject({ tag: 'h2', inDialog: true });
 
@@ -299,7 +258,7 @@ describeBrowser('the detail and the dialogs in Chromium', () => {
     const word = uniqueWord('tab');
     const a = await createAction(mia, { title: `Tab ${word}`, description: 'See https://example.com/runbook' });
     const { page, problems } = await openPage(ada);
-    await page.goto(`${server!.baseUrl}/?q=${word}`);
+    await page.goto(`${suite.server.baseUrl}/?q=${word}`);
     await openDetailFromList(page, a);
     const count = await page.evaluate(
       () =>
@@ -331,7 +290,7 @@ describeBrowser('the detail and the dialogs in Chromium', () => {
     const word = uniqueWord('perma');
     const a = await createAction(mia, { title: `Permalink ${word}`, priority: 'high' });
     const { page, problems, context } = await openPage(mia);
-    await page.goto(`${server!.baseUrl}/?q=${word}&priority=high`);
+    await page.goto(`${suite.server.baseUrl}/?q=${word}&priority=high`);
     await rowOf(page, a.id).waitFor();
 
     // Open → /actions/id; close → the list's URL with its query
@@ -366,7 +325,7 @@ describeBrowser('the detail and the dialogs in Chromium', () => {
     // A new tab on the permalink
     const tab = await context.newPage();
     const tabProblems = await watchPage(tab, { apiClientErrors: true });
-    const response = await tab.goto(`${server!.baseUrl}/actions/${a.id}`);
+    const response = await tab.goto(`${suite.server.baseUrl}/actions/${a.id}`);
     expect(response?.status()).toBe(200);
     expect(response?.headers()['content-type']).toBe('text/html; charset=utf-8');
     expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
@@ -387,14 +346,14 @@ describeBrowser('the detail and the dialogs in Chromium', () => {
     await apiCall(ada, 'DELETE', `/api/v1/actions/${gone.id}`);
     const { page, problems } = await openPage(mia, { lenient: true });
 
-    await page.goto(`${server!.baseUrl}/actions/999999`);
+    await page.goto(`${suite.server.baseUrl}/actions/999999`);
     const dialog = topDialog(page);
     await dialog.getByRole('heading', { name: 'ACT-999999 not found' }).waitFor();
     expect(await dialog.getByTestId('not-found').textContent()).toMatch(/^There is no action ACT-999999\./);
     expect(await page.locator('body').textContent()).not.toMatch(/"type"|"status":|problem/);
     await expect.poll(() => focused(page)).toMatchObject({ label: 'Back to the list', inDialog: true });
 
-    await page.goto(`${server!.baseUrl}/actions/${gone.id}`);
+    await page.goto(`${suite.server.baseUrl}/actions/${gone.id}`);
     await topDialog(page).getByTestId('deleted-by').waitFor();
     expect(await topDialog(page).getByTestId('deleted-by').textContent()).toMatch(
       new RegExp(`^${gone.key} "${gone.title}" was deleted by ada `),
@@ -403,11 +362,11 @@ describeBrowser('the detail and the dialogs in Chromium', () => {
     await expect.poll(() => path(page)).toBe('/');
     await listSettled(page);
 
-    const api = await fetch(`${server!.baseUrl}/api/v1/actions/999999`, { headers: { 'x-user': 'mia', 'x-role': 'member' } });
+    const api = await fetch(`${suite.server.baseUrl}/api/v1/actions/999999`, { headers: { 'x-user': 'mia', 'x-role': 'member' } });
     expect(api.status).toBe(404);
     expect(api.headers.get('content-type')).toBe('application/problem+json');
     for (const other of ['/actions/abc', '/actions/07']) {
-      const res = await fetch(`${server!.baseUrl}${other}`);
+      const res = await fetch(`${suite.server.baseUrl}${other}`);
       expect(res.status).toBe(404);
       expect(res.headers.get('content-type')).toBe('application/problem+json');
     }
@@ -422,7 +381,7 @@ describeBrowser('the detail and the dialogs in Chromium', () => {
 
     // A viewer: no buttons, one sentence
     const viewer = await openPage(val);
-    await viewer.page.goto(`${server!.baseUrl}/actions/${a.id}`);
+    await viewer.page.goto(`${suite.server.baseUrl}/actions/${a.id}`);
     let control = topDialog(viewer.page).getByTestId('status-control');
     await control.getByTestId('status-why').waitFor();
     expect(await control.getByRole('button').count()).toBe(0);
@@ -431,7 +390,7 @@ describeBrowser('the detail and the dialogs in Chromium', () => {
 
     // A member: the moves, and why Closed is not one of them
     const { page, problems } = await openPage(mia);
-    await page.goto(`${server!.baseUrl}/?q=${word}`);
+    await page.goto(`${suite.server.baseUrl}/?q=${word}`);
     const detail = await openDetailFromList(page, a);
     control = detail.getByTestId('status-control');
     expect(await control.getByRole('button').allTextContents()).toEqual(['In progress', 'Blocked', 'Resolved…']);
@@ -470,14 +429,14 @@ describeBrowser('the detail and the dialogs in Chromium', () => {
     await apiCall(lee, 'POST', `/api/v1/actions/${a.id}/status`, { status: 'closed', resolution_notes: 'Done.' });
 
     const member = await openPage(mia);
-    await member.page.goto(`${server!.baseUrl}/actions/${a.id}`);
+    await member.page.goto(`${suite.server.baseUrl}/actions/${a.id}`);
     const control = topDialog(member.page).getByTestId('status-control');
     await control.getByTestId('status-why').waitFor();
     expect(await control.getByTestId('status-why').allTextContents()).toEqual(['Reopening needs the lead or admin role']);
     expect(member.problems()).toEqual([]);
 
     const { page, problems } = await openPage(lee);
-    await page.goto(`${server!.baseUrl}/actions/${a.id}`);
+    await page.goto(`${suite.server.baseUrl}/actions/${a.id}`);
     const detail = topDialog(page);
     await detail.getByTestId('history').waitFor();
     await detail.getByTestId('status-control').getByRole('button', { name: 'Open…' }).click();
@@ -507,7 +466,7 @@ describeBrowser('the detail and the dialogs in Chromium', () => {
     await apiCall(mia, 'POST', `/api/v1/actions/${a.id}/status`, { status: 'resolved', resolution_notes: 'First notes.' });
     await apiCall(mia, 'POST', `/api/v1/actions/${a.id}/status`, { status: 'open' });
     const { page, problems } = await openPage(mia);
-    await page.goto(`${server!.baseUrl}/?q=${word}`);
+    await page.goto(`${suite.server.baseUrl}/?q=${word}`);
     const detail = await openDetailFromList(page, a);
 
     await detail.getByRole('button', { name: 'Edit' }).click();
@@ -545,7 +504,7 @@ describeBrowser('the detail and the dialogs in Chromium', () => {
     });
     const { page, problems } = await openPage(mia);
     page.on('dialog', (d) => void d.dismiss());
-    await page.goto(`${server!.baseUrl}/?q=${word}`);
+    await page.goto(`${suite.server.baseUrl}/?q=${word}`);
     const detail = await openDetailFromList(page, a);
     const prose = detail.locator('.prose').first();
 
@@ -581,7 +540,7 @@ describeBrowser('the detail and the dialogs in Chromium', () => {
     const { page, problems } = await openPage(mia, { ignore: [/422 .*\/evidence\/uploads\)$/] });
     const alerts: string[] = [];
     page.on('dialog', (d) => (alerts.push(d.message()), void d.dismiss()));
-    await page.goto(`${server!.baseUrl}/?q=${word}`);
+    await page.goto(`${suite.server.baseUrl}/?q=${word}`);
     const detail = await openDetailFromList(page, a);
     const list = detail.getByTestId('evidence-list');
     await list.getByRole('link', { name: 'graph.png' }).waitFor();
@@ -608,7 +567,7 @@ describeBrowser('the detail and the dialogs in Chromium', () => {
     const word = uniqueWord('live');
     const a = await createAction(mia, { title: `Live ${word}` });
     const { page, problems } = await openPage(mia);
-    await page.goto(`${server!.baseUrl}/actions/${a.id}`);
+    await page.goto(`${suite.server.baseUrl}/actions/${a.id}`);
     const detail = topDialog(page);
     await detail.getByTestId('history').waitFor();
     await expect.poll(() => detail.getByTestId('detail-status').textContent()).toBe('Open');
@@ -628,7 +587,7 @@ describeBrowser('the detail and the dialogs in Chromium', () => {
     const doomed = await createAction(mia, { title: `Deleted ${uniqueWord('del')}` });
     await apiCall(ada, 'DELETE', `/api/v1/actions/${doomed.id}`);
     const { page, problems } = await openPage(val);
-    await page.goto(`${server!.baseUrl}/`);
+    await page.goto(`${suite.server.baseUrl}/`);
     await listSettled(page);
 
     await page.getByRole('button', { name: 'Deleted' }).click();
@@ -648,7 +607,7 @@ describeBrowser('the detail and the dialogs in Chromium', () => {
   it('logs no failed request on load: neither on a first visit nor with an identity remembered', async () => {
     // First visit: the picker, and not one 4xx in the console
     const first = await openPage(null);
-    await first.page.goto(`${server!.baseUrl}/`);
+    await first.page.goto(`${suite.server.baseUrl}/`);
     await topDialog(first.page).getByRole('heading', { name: 'Who are you?' }).waitFor();
     expect(first.problems()).toEqual([]);
 
@@ -656,7 +615,7 @@ describeBrowser('the detail and the dialogs in Chromium', () => {
     const { page, problems } = await openPage(mia);
     const failed: string[] = [];
     page.on('response', (r) => r.status() >= 400 && failed.push(`${r.status()} ${r.url()}`));
-    await page.goto(`${server!.baseUrl}/`);
+    await page.goto(`${suite.server.baseUrl}/`);
     await listSettled(page);
     expect(await page.getByTestId('identity').textContent()).toBe('Signed in as mia (member)');
     expect(failed).toEqual([]);

@@ -9,69 +9,30 @@
 // Screenshots: test-results/list.png, detail.png, dialog.png.
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { axeScan, describeBrowser, launchBrowser, saveScreenshot, startAppServer, watchPage, type AppServer } from '../support/browser';
-
-type Role = 'viewer' | 'member' | 'lead' | 'admin';
-interface Identity {
-  user: string;
-  role: Role;
-}
-interface ApiAction {
-  id: number;
-  key: string;
-  title: string;
-  version: number;
-  status: string;
-}
-
-/** A word the full-text search finds only where this test put it. */
-const uniqueWord = (prefix: string) =>
-  `${prefix}${randomBytes(4)
-    .toString('hex')
-    .replace(/[0-9]/g, (d) => 'ghijklmnop'[Number(d)]!)}`;
+import type { Locator, Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import {
+  axeScan,
+  describeBrowser,
+  saveScreenshot,
+  watchPage,
+  browserSuite,
+  callApi,
+  uniqueWord,
+  type ApiAction,
+  type Identity,
+} from '../support/browser';
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 describeBrowser('the Actions page in Chromium (the whole flow)', () => {
-  let server: AppServer | undefined;
-  let browser: Browser | undefined;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    const started = await Promise.allSettled([startAppServer().then((s) => (server = s)), launchBrowser().then((b) => (browser = b))]);
-    const failed = started.find((result) => result.status === 'rejected');
-    if (failed) throw failed.reason;
-  }, 180_000);
-
-  afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((c) => c.close()));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = browserSuite();
 
   // ---------------------------------------------------------------- helpers
 
   /** Calls the API as `who` from Node (seeding), failing on any non-2xx. */
-  async function apiCall<T>(who: Identity, method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`${server!.baseUrl}${path}`, {
-      method,
-      headers: {
-        'x-user': who.user,
-        'x-role': who.role,
-        accept: 'application/json',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path} → ${response.status}: ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  }
+  const apiCall = <T>(who: Identity, method: string, path: string, body?: unknown) =>
+    callApi<T>(suite.server.baseUrl, who, method, path, body);
 
   const createAction = (who: Identity, fields: Record<string, unknown>) => apiCall<ApiAction>(who, 'POST', '/api/v1/actions', fields);
 
@@ -81,8 +42,8 @@ describeBrowser('the Actions page in Chromium (the whole flow)', () => {
    * after an earlier visit); without, it asks "Who are you?".
    */
   async function openPage(identity: Identity | null, init?: string): Promise<{ page: Page; problems: () => string[] }> {
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-    contexts.push(context);
+    const context = await suite.browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+    suite.contexts.push(context);
     if (identity) {
       await context.addInitScript({
         content: `if (!localStorage.getItem('actions.identity')) localStorage.setItem('actions.identity', ${JSON.stringify(JSON.stringify(identity))});`,
@@ -141,7 +102,7 @@ describeBrowser('the Actions page in Chromium (the whole flow)', () => {
     const { page, problems } = await openPage(null);
 
     // Act: choose who we are (the page asks: trusted headers, no proxy)
-    await page.goto(`${server!.baseUrl}/`);
+    await page.goto(`${suite.server.baseUrl}/`);
     await chooseIdentity(page, mia);
     await listSettled(page);
 
@@ -256,7 +217,7 @@ describeBrowser('the Actions page in Chromium (the whole flow)', () => {
       dialogs.push(d.message());
       void d.dismiss();
     });
-    await page.goto(`${server!.baseUrl}/`);
+    await page.goto(`${suite.server.baseUrl}/`);
     await listSettled(page);
 
     // Act: create it through the page
@@ -297,7 +258,7 @@ describeBrowser('the Actions page in Chromium (the whole flow)', () => {
     const { page, problems } = await openPage({ user: 'val', role: 'viewer' });
 
     // Act
-    await page.goto(`${server!.baseUrl}/?q=${word}`);
+    await page.goto(`${suite.server.baseUrl}/?q=${word}`);
     const row = rowOf(page, created.id);
     await row.waitFor();
 
@@ -327,13 +288,13 @@ describeBrowser('the Actions page in Chromium (the whole flow)', () => {
     // Prepare: the proxy's headers, on every request the browser makes.
     const word = uniqueWord('proxied');
     const created = await createAction({ user: 'mia', role: 'member' }, { title: `Renew ${word} certificate` });
-    const context = await browser!.newContext({ extraHTTPHeaders: { 'x-user': 'pat', 'x-role': 'viewer' } });
-    contexts.push(context);
+    const context = await suite.browser.newContext({ extraHTTPHeaders: { 'x-user': 'pat', 'x-role': 'viewer' } });
+    suite.contexts.push(context);
     const page = await context.newPage();
     const problems = await watchPage(page);
 
     // Act
-    await page.goto(`${server!.baseUrl}/?q=${word}`);
+    await page.goto(`${suite.server.baseUrl}/?q=${word}`);
     await rowOf(page, created.id).waitFor();
 
     // Assess: no "Who are you?", the proxy's identity, a viewer's controls.
@@ -364,7 +325,7 @@ describeBrowser('the Actions page in Chromium (the whole flow)', () => {
     const statusTab = (view: string) => page.getByRole('navigation', { name: 'Status' }).locator(`[data-view="${view}"]`);
 
     // Act: a link with filters
-    await page.goto(`${server!.baseUrl}/?q=${word}&priority=high&include_closed=true`);
+    await page.goto(`${suite.server.baseUrl}/?q=${word}&priority=high&include_closed=true`);
     await listSettled(page);
 
     // Assess: the controls show them, the list is filtered
@@ -417,14 +378,14 @@ describeBrowser('the Actions page in Chromium (the whole flow)', () => {
     );
     const form = new FormData();
     form.append('file', new Blob(['uptime report\n'], { type: 'text/plain' }), 'report.txt');
-    const uploaded = await fetch(`${server!.baseUrl}/api/v1/actions/${created.id}/evidence`, {
+    const uploaded = await fetch(`${suite.server.baseUrl}/api/v1/actions/${created.id}/evidence`, {
       method: 'POST',
       headers: { 'x-user': 'mia', 'x-role': 'member' },
       body: form,
     });
     expect(uploaded.status).toBe(201);
     const { page, problems } = await openPage({ user: 'ada', role: 'admin' });
-    await page.goto(`${server!.baseUrl}/`);
+    await page.goto(`${suite.server.baseUrl}/`);
     await rowOf(page, created.id).waitFor();
     await listSettled(page);
 
@@ -484,7 +445,7 @@ describeBrowser('the Actions page in Chromium (the whole flow)', () => {
 
     // Act
     const wallStart = performance.now();
-    await page.goto(`${server!.baseUrl}/`);
+    await page.goto(`${suite.server.baseUrl}/`);
     await rows(page).first().waitFor({ state: 'visible' });
     const wallMs = performance.now() - wallStart;
     const inPageMs = (await page.evaluate('window.__firstRowAt')) as number;

@@ -8,24 +8,20 @@
 //
 // Screenshots: test-results/list-{1440,390}-{dark,light}.png, detail-{1440,390}.png,
 // new-action-{1440,390}.png.
-import { randomBytes } from 'node:crypto';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { axeScan, describeBrowser, launchBrowser, saveScreenshot, startAppServer, watchPage, type AppServer } from '../support/browser';
+import type { Locator, Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import {
+  axeScan,
+  describeBrowser,
+  saveScreenshot,
+  watchPage,
+  browserSuite,
+  callApi,
+  uniqueWord,
+  type ApiAction,
+  type Identity,
+} from '../support/browser';
 
-type Role = 'viewer' | 'member' | 'lead' | 'admin';
-interface Identity {
-  user: string;
-  role: Role;
-}
-interface ApiAction {
-  id: number;
-  key: string;
-  title: string;
-  version: number;
-  status: string;
-  priority: string;
-}
 interface ApiEvent {
   kind: string;
   from_status: string | null;
@@ -38,50 +34,14 @@ const lee: Identity = { user: 'lee', role: 'lead' };
 const WIDE = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
 
-/** A word the full-text search finds only where this test put it. */
-const uniqueWord = (prefix: string) =>
-  `${prefix}${randomBytes(4)
-    .toString('hex')
-    .replace(/[0-9]/g, (d) => 'ghijklmnop'[Number(d)]!)}`;
-
 describeBrowser('the list in Chromium (status menu, undo, keyboard, density, themes)', () => {
-  let server: AppServer | undefined;
-  let browser: Browser | undefined;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    const started = await Promise.allSettled([startAppServer().then((s) => (server = s)), launchBrowser().then((b) => (browser = b))]);
-    const failed = started.find((result) => result.status === 'rejected');
-    if (failed) throw failed.reason;
-  }, 180_000);
-
-  afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((c) => c.close()));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = browserSuite();
 
   // ---------------------------------------------------------------- helpers
 
   /** Calls the API as `who` from Node (a teammate, or the test's own checks), failing on any non-2xx. */
-  async function apiCall<T>(who: Identity, method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`${server!.baseUrl}${path}`, {
-      method,
-      headers: {
-        'x-user': who.user,
-        'x-role': who.role,
-        accept: 'application/json',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path} → ${response.status}: ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  }
+  const apiCall = <T>(who: Identity, method: string, path: string, body?: unknown) =>
+    callApi<T>(suite.server.baseUrl, who, method, path, body);
 
   const createAction = (fields: Record<string, unknown>) => apiCall<ApiAction>(mia, 'POST', '/api/v1/actions', fields);
   const moveTo = (who: Identity, a: ApiAction, status: string, extra: Record<string, string> = {}) =>
@@ -96,8 +56,8 @@ describeBrowser('the list in Chromium (status menu, undo, keyboard, density, the
 
   /** A fresh context and page as `who` (remembered identity), watched for console errors and page errors. */
   async function openPage(who: Identity, options: PageOptions = {}): Promise<{ page: Page; problems: () => string[] }> {
-    const context = await browser!.newContext({ viewport: options.viewport ?? WIDE, colorScheme: options.colorScheme ?? 'dark' });
-    contexts.push(context);
+    const context = await suite.browser.newContext({ viewport: options.viewport ?? WIDE, colorScheme: options.colorScheme ?? 'dark' });
+    suite.contexts.push(context);
     // A wait that fails says which one, well within the test's own timeout.
     context.setDefaultTimeout(15_000);
     await context.addInitScript({
@@ -123,7 +83,7 @@ describeBrowser('the list in Chromium (status menu, undo, keyboard, density, the
 
   /** Opens ?q=<word> (plus `more`) and waits for `count` rows. */
   async function openList(page: Page, word: string, count: number, more = ''): Promise<void> {
-    await page.goto(`${server!.baseUrl}/?q=${word}${more}`);
+    await page.goto(`${suite.server.baseUrl}/?q=${word}${more}`);
     await expect.poll(() => rows(page).count(), { timeout: 15_000 }).toBe(count);
   }
 

@@ -14,39 +14,29 @@
 // - live: a teammate's new action is announced (not shoved in), a change to a
 //   shown one updates its row in place, a deletion removes it, and after the
 //   server restarts the stream resumes from Last-Event-ID with nothing lost.
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { axeScan, describeBrowser, launchBrowser, saveScreenshot, watchPage } from '../support/browser';
+import {
+  axeScan,
+  callApi,
+  describeBrowser,
+  launchBrowser,
+  saveScreenshot,
+  uniqueWord,
+  watchPage,
+  type ApiAction,
+  type Identity,
+} from '../support/browser';
 import { buildBundle, freePort, startServerProcess, type Bundle } from '../support/build';
-
-type Role = 'viewer' | 'member' | 'lead' | 'admin';
-interface Identity {
-  user: string;
-  role: Role;
-}
-interface ApiAction {
-  id: number;
-  key: string;
-  title: string;
-  version: number;
-  status: string;
-}
 
 const mia: Identity = { user: 'mia', role: 'member' };
 const lee: Identity = { user: 'lee', role: 'lead' };
 const ada: Identity = { user: 'ada', role: 'admin' };
 const teammate: Identity = { user: 'tom', role: 'member' };
-
-/** A word the full-text search finds only where this test put it. */
-const uniqueWord = (prefix: string) =>
-  `${prefix}${randomBytes(4)
-    .toString('hex')
-    .replace(/[0-9]/g, (d) => 'ghijklmnop'[Number(d)]!)}`;
 
 /** What a page that cannot reach the server logs (the page handles it; these are the browser's own lines). */
 const UNREACHABLE = [/ERR_INTERNET_DISCONNECTED/, /ERR_CONNECTION_REFUSED/, /ERR_CONNECTION_RESET/, /ERR_EMPTY_RESPONSE/, /status of 503/];
@@ -120,21 +110,7 @@ describeBrowser('filters, facets, offline and live in Chromium', () => {
 
   // ---------------------------------------------------------------- helpers
 
-  async function apiCall<T>(who: Identity, method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`${baseUrl()}${path}`, {
-      method,
-      headers: {
-        'x-user': who.user,
-        'x-role': who.role,
-        accept: 'application/json',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path} → ${response.status}: ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  }
+  const apiCall = <T>(who: Identity, method: string, path: string, body?: unknown) => callApi<T>(baseUrl(), who, method, path, body);
 
   const createAction = (who: Identity, fields: Record<string, unknown>) => apiCall<ApiAction>(who, 'POST', '/api/v1/actions', fields);
   const setStatus = (who: Identity, a: ApiAction, status: string, extra: Record<string, unknown> = {}) =>

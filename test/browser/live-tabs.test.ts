@@ -13,74 +13,24 @@
 //   "ACT-7" + Enter in the search opens it without leaving an empty search behind;
 //   a missing one costs one 404, not two;
 // - absolute times name their zone; a long tag in a compact row ends in an ellipsis.
-import { randomBytes } from 'node:crypto';
-import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { axeScan, describeBrowser, launchBrowser, startAppServer, watchPage, type AppServer } from '../support/browser';
-
-type Role = 'viewer' | 'member' | 'lead' | 'admin';
-interface Identity {
-  user: string;
-  role: Role;
-}
-interface ApiAction {
-  id: number;
-  key: string;
-  title: string;
-  version: number;
-  status: string;
-}
+import type { Page, Request } from 'playwright-core';
+import { expect, it } from 'vitest';
+import { axeScan, describeBrowser, watchPage, browserSuite, callApi, uniqueWord, type ApiAction, type Identity } from '../support/browser';
 
 const mia: Identity = { user: 'mia', role: 'member' };
 const teammate: Identity = { user: 'tom', role: 'member' };
 
-/** A word the full-text search finds only where this test put it. */
-const uniqueWord = (prefix: string) =>
-  `${prefix}${randomBytes(4)
-    .toString('hex')
-    .replace(/[0-9]/g, (d) => 'ghijklmnop'[Number(d)]!)}`;
-
 const isStream = (r: Request) => new URL(r.url()).pathname === '/api/v1/events';
 
 describeBrowser('tabs, live state and permalinks in Chromium', () => {
-  let server: AppServer | undefined;
-  let browser: Browser | undefined;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    const started = await Promise.allSettled([startAppServer().then((s) => (server = s)), launchBrowser().then((b) => (browser = b))]);
-    const failed = started.find((result) => result.status === 'rejected');
-    if (failed) throw failed.reason;
-  }, 180_000);
-
-  afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((c) => c.close()));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = browserSuite();
 
   // ---------------------------------------------------------------- helpers
 
-  const url = (path: string) => `${server!.baseUrl}${path}`;
+  const url = (path: string) => `${suite.server.baseUrl}${path}`;
 
-  async function apiCall<T>(who: Identity, method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(url(path), {
-      method,
-      headers: {
-        'x-user': who.user,
-        'x-role': who.role,
-        accept: 'application/json',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path} → ${response.status}: ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  }
+  const apiCall = <T>(who: Identity, method: string, path: string, body?: unknown) =>
+    callApi<T>(suite.server.baseUrl, who, method, path, body);
 
   const createAction = (who: Identity, fields: Record<string, unknown>) => apiCall<ApiAction>(who, 'POST', '/api/v1/actions', fields);
 
@@ -94,12 +44,12 @@ describeBrowser('tabs, live state and permalinks in Chromium', () => {
 
   /** A fresh context (one browser profile) as `identity`, which records every live stream its pages open. */
   async function openContext(identity: Identity, options: { timezoneId?: string; width?: number } = {}) {
-    const context = await browser!.newContext({
+    const context = await suite.browser.newContext({
       viewport: { width: options.width ?? 1280, height: 900 },
       locale: 'en-US',
       timezoneId: options.timezoneId,
     });
-    contexts.push(context);
+    suite.contexts.push(context);
     await context.addInitScript({
       content: `localStorage.setItem('actions.identity', ${JSON.stringify(JSON.stringify(identity))});`,
     });

@@ -7,14 +7,15 @@
 // No browser found: a suite declared with describeBrowser() is one failing
 // test whose message gives the install command (and launchBrowser() throws the
 // same). SKIP_BROWSER_TESTS=1 (never set by CI) skips those suites, loudly.
+import { randomBytes } from 'node:crypto';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { describe, it } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
 import { buildBundle, startServerProcess, type Bundle, freePort } from './build';
 
 /** Flags that work on this machine kind (see /work/shared/PLATFORM.md): no sandbox as root, no GPU, no calls home. */
@@ -256,4 +257,96 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   const path = join(dir, name);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+// ------------------------------------------------------------------ what the suites share
+
+export type Role = 'viewer' | 'member' | 'lead' | 'admin';
+export interface Identity {
+  user: string;
+  role: Role;
+}
+/** The fields of an action the suites read back from the API. */
+export interface ApiAction {
+  id: number;
+  key: string;
+  title: string;
+  version: number;
+  status: string;
+  priority: string;
+}
+
+/** A word the full-text search finds only where the test put it (letters only: digits would be split off). */
+export const uniqueWord = (prefix: string) =>
+  `${prefix}${randomBytes(4)
+    .toString('hex')
+    .replace(/[0-9]/g, (d) => 'ghijklmnop'[Number(d)]!)}`;
+
+/** Calls the API of `baseUrl` as `who` from Node (a teammate, the test's own checks), failing on any non-2xx. */
+export async function callApi<T>(
+  baseUrl: string,
+  who: Identity,
+  method: string,
+  path: string,
+  body?: unknown,
+  ifMatch?: number,
+): Promise<T> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: {
+      'x-user': who.user,
+      'x-role': who.role,
+      accept: 'application/json',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(ifMatch === undefined ? {} : { 'if-match': `"${ifMatch}"` }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path} → ${response.status}: ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+export interface BrowserSuite {
+  /** The suite's server (started before its first test). */
+  readonly server: AppServer;
+  readonly browser: Browser;
+  /** Contexts a test opened: closed after each test. */
+  readonly contexts: BrowserContext[];
+}
+
+/**
+ * The server and the browser of a suite, started side by side before its tests
+ * (either failing fails the suite), the contexts of each test closed after it,
+ * both stopped after the last. Call it inside the suite's describe.
+ */
+export function browserSuite(): BrowserSuite {
+  let server: AppServer | undefined;
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  beforeAll(async () => {
+    const started = await Promise.allSettled([startAppServer().then((s) => (server = s)), launchBrowser().then((b) => (browser = b))]);
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+  }, 180_000);
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((c) => c.close()));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  const started = <T>(what: T | undefined, name: string): T => {
+    if (!what) throw new Error(`the suite's ${name} has not started`);
+    return what;
+  };
+  return {
+    get server() {
+      return started(server, 'server');
+    },
+    get browser() {
+      return started(browser, 'browser');
+    },
+    contexts,
+  };
 }

@@ -15,8 +15,6 @@ let retrying = false;
 /** 1, 2, 4 … 30 s, ±20 %: pages that lost the same server do not all come back at once. */
 export const backoff = (n: number): number => Math.min(30_000, 1000 * 2 ** n) * (0.8 + Math.random() * 0.4);
 
-export const isOfflineNow = (): boolean => since !== null;
-
 const hhmm = (d: Date) => d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false });
 
 function retry(): void {

@@ -103,14 +103,3 @@ export function stillMatches(a: Action, f: Filters): boolean {
   if (f.tag && !a.tags.includes(f.tag.toLowerCase())) return false;
   return true;
 }
-
-const RANK: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };
-
-/** The API's order: priority (critical first), then updated_at newest first, then id descending. */
-export function apiOrder(a: Action, b: Action): number {
-  return (
-    (RANK[a.priority] ?? 9) - (RANK[b.priority] ?? 9) ||
-    (a.updated_at < b.updated_at ? 1 : a.updated_at > b.updated_at ? -1 : 0) ||
-    b.id - a.id
-  );
-}
