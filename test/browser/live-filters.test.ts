@@ -138,6 +138,11 @@ describeBrowser('filters, facets, offline and live in Chromium', () => {
   const filters = (page: Page) => page.getByRole('search', { name: 'Filters' });
   const searchParam = (page: Page, name: string) => new URL(page.url()).searchParams.get(name);
 
+  /** Waits until the page's event stream is open: what is written before that the page learns only from a reload. */
+  async function streamOpen(page: Page): Promise<void> {
+    await expect.poll(() => page.getByTestId('live-state').textContent(), { timeout: 10_000 }).toBe('Live');
+  }
+
   async function listSettled(page: Page): Promise<void> {
     await expect.poll(() => listStatus(page).textContent(), { timeout: 10_000 }).toMatch(/^(No actions (match|yet)|\d+ actions?)/);
   }
@@ -457,6 +462,7 @@ describeBrowser('filters, facets, offline and live in Chromium', () => {
     await page.goto(`${baseUrl()}/?q=${word}`);
     await expect.poll(async () => sorted(await ids(page))).toEqual(sorted([first.id, second.id]));
     await expect.poll(() => tabNames(page)).toContain('Not closed 2');
+    await streamOpen(page);
     await rowOf(page, second.id).locator('.title-link').focus();
 
     // Act: a teammate creates an action this search does not find, then a critical one it does
@@ -523,6 +529,7 @@ describeBrowser('filters, facets, offline and live in Chromium', () => {
     await page.getByTestId('toast').filter({ hasText: 'Some changes were missed' }).waitFor();
     await expect.poll(() => listLoads).toBeGreaterThanOrEqual(2);
     await expect.poll(() => ids(page)).toEqual([a.id]);
+    await streamOpen(page);
 
     // Act + Assess: what happens next still arrives
     await setStatus(teammate, a, 'blocked');
@@ -544,9 +551,10 @@ describeBrowser('filters, facets, offline and live in Chromium', () => {
     });
     await page.goto(`${baseUrl()}/?q=${word}`);
     await expect.poll(() => ids(page)).toEqual([shown.id]);
+    await streamOpen(page);
     // One event through the stream first, so the page has an id to resume from
     await setStatus(teammate, shown, 'in_progress');
-    await expect.poll(() => rowOf(page, shown.id).getAttribute('data-status')).toBe('in_progress');
+    await expect.poll(() => rowOf(page, shown.id).getAttribute('data-status'), { timeout: 3000 }).toBe('in_progress');
 
     // Act: the server stops; the page notices; it starts again and a teammate at once creates one action this
     // view shows and one it does not (only the stream can bring that one: the list the page reloads has it not)
