@@ -188,7 +188,7 @@ void (async () => {
     const { value, done } = await reader.read();
     if (done) return;
     buffer += value;
-    for (const m of buffer.matchAll(/"kind":"created","actor":"user150","at":"[^"]+","action":\{"id":(\d+)/g))
+    for (const m of buffer.matchAll(/"kind":"created","actor":"user150",[^{]*"action":\{"id":(\d+)/g))
       arrivals.set(Number(m[1]), performance.now());
     buffer = buffer.slice(buffer.lastIndexOf('\n\n') + 2);
   }
