@@ -192,6 +192,33 @@ export const SETTINGS = {
     default: '60',
     doc: 'How often an open live event stream checks its caller again (a revoked token, an expired sign-in): it ends when the caller is refused',
   },
+  INGEST_MAX_BYTES: {
+    schema: int(1024, 512 * 1024 * 1024),
+    default: '52428800',
+    doc: 'Largest document POST /api/v1/ingest/* accepts (a Terraform plan or state, an Ansible recap or inventory); 413 above',
+  },
+  MAX_CONCURRENT_INGESTS: {
+    schema: int(1, 64),
+    default: '2',
+    doc: 'Documents ingested by one process at once (each is held in memory while it is read); one more is answered 503 with Retry-After',
+  },
+  PROBE_INTERVAL_S: {
+    schema: int(0, 86_400),
+    default: '300',
+    doc: 'How often this process offers to run a probe round (one round at a time across all replicas); 0: never (an EventBridge schedule runs them)',
+  },
+  PROBE_PORT: { schema: int(1, 65535), default: '22', doc: 'The TCP port a probe connects to when the host names none (probe_port)' },
+  PROBE_TIMEOUT_MS: {
+    schema: int(50, 60_000),
+    default: '2000',
+    doc: 'How long a probe waits for the TCP connection before the host counts as unhealthy',
+  },
+  PROBE_CONCURRENCY: { schema: int(1, 1024), default: '32', doc: 'Probes in flight at once during a round' },
+  METRICS_HOSTS_MAX: {
+    schema: int(0, 100_000),
+    default: '500',
+    doc: 'Up to this many non-retired hosts, /metrics has host_status per host; above it, only hosts_by_status',
+  },
   COMMIT_SHA: {
     schema: z
       .string()

@@ -31,6 +31,11 @@ export const PROBLEMS = {
     title: 'Invalid upload',
     when: 'an evidence upload is empty, unnamed, has another field, or is cut short',
   },
+  'invalid-document': {
+    status: 400,
+    title: 'Invalid document',
+    when: 'an ingested document is not JSON, or not in the shape of its tool’s format; the detail and `errors[]` say where it broke',
+  },
   unauthenticated: {
     status: 401,
     title: 'Missing or invalid identity',
@@ -60,7 +65,7 @@ export const PROBLEMS = {
   unavailable: {
     status: 503,
     title: 'Service unavailable',
-    when: 'the database is unreachable, too slow, or the service is draining; or MAX_CONCURRENT_UPLOADS uploads are in progress (`Retry-After`)',
+    when: 'the database is unreachable, too slow, or the service is draining; or MAX_CONCURRENT_UPLOADS uploads or MAX_CONCURRENT_INGESTS ingestions are in progress (`Retry-After`)',
   },
   'identity-unavailable': {
     status: 503,

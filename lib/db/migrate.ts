@@ -9,6 +9,7 @@ import m0002 from './migrations/0002_evidence_uploads';
 import m0003 from './migrations/0003_cheaper_action_writes';
 import m0004 from './migrations/0004_api_tokens';
 import m0005 from './migrations/0005_live_events';
+import m0006 from './migrations/0006_inventory';
 
 export interface Migration {
   id: number;
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 3, name: '0003_cheaper_action_writes', sql: m0003 },
   { id: 4, name: '0004_api_tokens', sql: m0004 },
   { id: 5, name: '0005_live_events', sql: m0005 },
+  { id: 6, name: '0006_inventory', sql: m0006 },
 ];
 
 export const HEAD = MIGRATIONS[MIGRATIONS.length - 1]!.id;

@@ -181,7 +181,17 @@ export const ActionFacets = z.object({
   tag: FacetValues,
 });
 
-export const EVENT_KINDS = ['created', 'updated', 'status_changed', 'evidence_added', 'evidence_deleted'] as const;
+export const EVENT_KINDS = [
+  'created',
+  'updated',
+  'status_changed',
+  'evidence_added',
+  'evidence_deleted',
+  'host_linked',
+  'host_unlinked',
+  'change_linked',
+  'change_unlinked',
+] as const;
 
 export const HistoryEvent = z.object({
   id: z.number().int(),

@@ -56,6 +56,13 @@ describe('loadConfig', () => {
       METRICS_TOKEN: undefined,
       METRICS_COUNTS_MAX_AGE_S: 300,
       LIVE_REAUTH_S: 60,
+      INGEST_MAX_BYTES: 52_428_800,
+      MAX_CONCURRENT_INGESTS: 2,
+      PROBE_INTERVAL_S: 300,
+      PROBE_PORT: 22,
+      PROBE_TIMEOUT_MS: 2000,
+      PROBE_CONCURRENCY: 32,
+      METRICS_HOSTS_MAX: 500,
       AWS_REGION: undefined,
       AWS_ENDPOINT_URL_S3: undefined,
     });
