@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { ActionId } from '../../../lib/domain/action-schema';
+import { ChangeId } from '../../../lib/domain/inventory-schema';
+import { unlinkChange } from '../../../lib/db/action-links';
+import { operation } from '../../../lib/operation/operation';
+import { noContent } from '../../../lib/operation/results';
+import { HttpProblem } from '../../../lib/problems';
+
+const spec = {
+  method: 'DELETE',
+  path: '/api/v1/actions/{id}/changes/{change_id}',
+  summary: 'Take a change off an action (a change_unlinked event and a new version)',
+  minRole: 'member',
+  params: z.strictObject({ id: ActionId, change_id: ChangeId }),
+  success: { status: 204, description: 'Unlinked' },
+  problems: [],
+} as const;
+
+export default operation(spec, async ({ db, params, identity }) => {
+  const outcome = await unlinkChange(db, params.id, params.change_id, identity);
+  if (outcome.ok) return noContent();
+  switch (outcome.reason) {
+    case 'action_not_found':
+      throw new HttpProblem('not-found', `Action ${params.id} does not exist.`);
+    case 'target_not_found':
+      throw new HttpProblem('not-found', `Change ${params.change_id} does not exist.`);
+    case 'not_linked':
+      throw new HttpProblem('not-found', `Change ${params.change_id} is not linked to action ${params.id}.`);
+  }
+});
