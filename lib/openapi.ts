@@ -65,7 +65,9 @@ export function buildOpenApi(specs: readonly OperationSpec[], version: string): 
       ...(spec.minRole ? { 'x-min-role': spec.minRole, security: SECURITY } : { security: [] }),
       parameters: [...parameters(spec.params, 'path'), ...parameters(spec.query, 'query'), ...parameters(spec.headers, 'header')],
       ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(spec.body, 'input') } } } } : {}),
-      ...(spec.streamBody ? { requestBody: { required: true, content: STREAMED_BODY } } : {}),
+      ...(spec.streamBody
+        ? { requestBody: { required: true, content: spec.streamMediaType ? { [spec.streamMediaType]: { schema: {} } } : STREAMED_BODY } }
+        : {}),
       responses,
       ...spec.extensions,
     };

@@ -239,12 +239,15 @@ export async function takeUpload(db: Queryable, id: string, actionId: number): P
 // --------------------------------------------------------- reconciliation
 
 /** Every key the database knows: evidence rows and unexpired pending uploads. */
-export async function knownKeys(db: Queryable): Promise<{ evidence: Map<string, number>; pending: Set<string> }> {
+export async function knownKeys(db: Queryable): Promise<{ evidence: Map<string, number>; pending: Set<string>; artifacts: Set<string> }> {
   const ev = await db.query<{ id: string; storage_key: string }>('SELECT id::text, storage_key FROM evidence');
   const up = await db.query<{ storage_key: string }>('SELECT storage_key FROM evidence_uploads WHERE expires_at >= now()');
+  // A change's raw documents (ingested plans and recaps) live in the same store: never orphans.
+  const art = await db.query<{ storage_key: string }>('SELECT storage_key FROM change_artifacts');
   return {
     evidence: new Map(ev.rows.map((r) => [r.storage_key, Number(r.id)])),
     pending: new Set(up.rows.map((r) => r.storage_key)),
+    artifacts: new Set(art.rows.map((r) => r.storage_key)),
   };
 }
 

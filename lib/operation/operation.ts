@@ -49,6 +49,8 @@ export interface OperationSpec {
   body?: z.ZodType;
   /** The body is not buffered: the core reads `bodyStream` (evidence uploads). */
   streamBody?: true;
+  /** The one media type a streamed body is in, when it is a document rather than a file upload (an ingested JSON document). */
+  streamMediaType?: string;
   success: ResponseSpec;
   /** Other answers that are not problems (206 Partial Content, a 302, the health report's 503). */
   alternatives?: readonly ResponseSpec[];

@@ -79,7 +79,8 @@ export async function reconcile(db: Database, store: EvidenceStore, options: Rec
   for await (const object of store.list()) {
     objects++;
     listed.add(object.key);
-    if (known.evidence.has(object.key) || known.pending.has(object.key) || expiredKeys.has(object.key)) continue;
+    if (known.evidence.has(object.key) || known.pending.has(object.key) || known.artifacts.has(object.key) || expiredKeys.has(object.key))
+      continue;
     if (now - object.modifiedAt.getTime() < graceMs) skippedYoung++;
     else orphans.push({ key: object.key, size: object.size });
   }
