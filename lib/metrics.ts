@@ -5,16 +5,19 @@
 // - http_request_duration_seconds and http_requests_total by method, route template
 //   and status, recorded by the request context of every operation (lib/http's own
 //   answers too, as `(unrouted)` and `(static)`);
-// - what is stored (actions by status and priority, evidence files and bytes), counted
+// - what is stored (actions by status and priority, evidence files and bytes, hosts by
+//   status and each host's health while there are at most METRICS_HOSTS_MAX), counted
 //   at most once per METRICS_COUNTS_MAX_AGE_S by a scrape and shared by the next ones;
+// - what the ingestion and the probe rounds of this process did;
 // - the database pool now, and prom-client's default process and Node.js metrics.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ALBEvent } from 'aws-lambda';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Config } from './config';
+import { SETTINGS, type Config } from './config';
 import type { Database } from './db/database';
 import { countStored, type StoredCounts } from './db/stored-counts';
+import { HOST_STATUSES } from './domain/inventory-schema';
 import { PRIORITIES, STATUSES } from './domain/lifecycle';
 import type { Logger } from './log';
 
@@ -43,7 +46,7 @@ interface Series {
 
 export interface MetricsOptions {
   db: Database;
-  config: Pick<Config, 'METRICS_COUNTS_MAX_AGE_S'>;
+  config: Pick<Config, 'METRICS_COUNTS_MAX_AGE_S'> & Partial<Pick<Config, 'METRICS_HOSTS_MAX'>>;
   logger: Logger;
   /** How long a scrape waits for a recount (default COUNT_WAIT_MS). */
   countWaitMs?: number;
@@ -57,6 +60,8 @@ export class Metrics {
   private readonly duration: Histogram<Label>;
   private readonly counts: CountCache;
   private defaultsInstalled = false;
+  private readonly ingests: Counter<'kind' | 'outcome'>;
+  private readonly probeRounds: Histogram;
 
   constructor(private readonly options: MetricsOptions) {
     const { registry, series } = this;
@@ -113,9 +118,36 @@ export class Metrics {
         this.set(counts.figures?.evidenceBytes ?? NaN);
       },
     });
+    const hostsMax = hostsMaxOf(options);
+    new Gauge({
+      name: 'hosts_by_status',
+      help: 'Hosts in the inventory, by status; counted with action_tracker_actions',
+      labelNames: ['status'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const figures = counts.figures;
+        if (!figures) return;
+        for (const status of HOST_STATUSES) this.set({ status }, 0);
+        for (const { status, count } of figures.hostsByStatus) this.set({ status }, count);
+      },
+    });
+    new Gauge({
+      name: 'host_status',
+      help:
+        `1 for a healthy host, 0 for an unhealthy one (unknown and retired hosts have no series), by host name and environment; ` +
+        `only while at most METRICS_HOSTS_MAX (${hostsMax}) hosts are not retired, else see hosts_by_status; counted with action_tracker_actions`,
+      labelNames: ['hostname', 'environment'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const host of counts.figures?.hosts ?? [])
+          this.set({ hostname: host.hostname, environment: host.environment ?? '' }, host.healthy ? 1 : 0);
+      },
+    });
     new Gauge({
       name: 'action_tracker_counts_age_seconds',
-      help: 'How old the figures of action_tracker_actions and action_tracker_evidence_* are (+Inf until a first count succeeds)',
+      help: 'How old the figures of action_tracker_actions, action_tracker_evidence_*, hosts_by_status and host_status are (+Inf until a first count succeeds)',
       registers: [registry],
       collect() {
         this.set(counts.countedAt === undefined ? Infinity : (performance.now() - counts.countedAt) / 1000);
@@ -135,6 +167,18 @@ export class Metrics {
     pool('action_tracker_db_pool_connections', 'Database connections open (PGlite: its one session)', (s) => s.total);
     pool('action_tracker_db_pool_idle_connections', 'Database connections open and idle', (s) => s.idle);
     pool('action_tracker_db_pool_waiting_requests', 'Queries waiting for a database connection', (s) => s.waiting);
+    this.ingests = new Counter({
+      name: 'ingest_documents_total',
+      help: 'Documents posted to /api/v1/ingest/*, by kind (terraform, ansible, inventory) and outcome (created, replayed, rejected, failed)',
+      labelNames: ['kind', 'outcome'],
+      registers: [registry],
+    });
+    this.probeRounds = new Histogram({
+      name: 'probe_round_duration_seconds',
+      help: 'Time a probe round run by this process took, from taking the lease to giving it back',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+      registers: [registry],
+    });
     const { events } = options;
     new Gauge({
       name: 'action_tracker_live_streams',
@@ -167,6 +211,16 @@ export class Metrics {
         s.count++;
       },
     };
+  }
+
+  /** One document posted to /api/v1/ingest/{kind}, and what became of it. */
+  ingested(kind: 'terraform' | 'ansible' | 'inventory', outcome: 'created' | 'replayed' | 'rejected' | 'failed'): void {
+    this.ingests.inc({ kind, outcome });
+  }
+
+  /** A probe round this process ran. */
+  probeRound(seconds: number): void {
+    this.probeRounds.observe(seconds);
   }
 
   get contentType(): string {
@@ -216,13 +270,16 @@ class CountCache {
   private async count(): Promise<void> {
     const started = performance.now();
     try {
-      this.figures = await countStored(this.options.db);
+      this.figures = await countStored(this.options.db, { hostsMax: hostsMaxOf(this.options) });
       this.countedAt = started;
     } catch (err) {
       this.options.logger.warn({ err }, 'counting actions and evidence for /metrics failed; the last figures stay');
     }
   }
 }
+
+/** METRICS_HOSTS_MAX, or its default for a registry made without it (a test's). */
+const hostsMaxOf = (options: MetricsOptions) => options.config.METRICS_HOSTS_MAX ?? Number(SETTINGS.METRICS_HOSTS_MAX.default);
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 

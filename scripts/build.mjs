@@ -1,4 +1,4 @@
-// esbuild: the process entry points (server, migrate, evidence-reconcile, demo), the
+// esbuild: the process entry points (server, migrate, evidence-reconcile, probe-round, demo), the
 // web page, and the Lambda bundles: the single-Lambda router and one bundle per
 // entry of the route table (app/routes.ts), each deployable as its own function.
 //
@@ -46,6 +46,7 @@ const processes = build({
     server: 'bin/server.ts',
     migrate: 'bin/migrate.ts',
     'evidence-reconcile': 'bin/evidence-reconcile.ts',
+    'probe-round': 'bin/probe-round.ts',
     demo: 'bin/demo.ts',
   },
   outdir: 'dist',

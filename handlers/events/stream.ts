@@ -10,7 +10,8 @@ const spec = {
   method: 'GET',
   path: '/api/v1/events',
   summary:
-    'Live updates as Server-Sent Events: each change to an action as it commits, on whichever replica it was made; ' +
+    'Live updates as Server-Sent Events: each change to an action, each piece of host activity (a probe’s status change among it) ' +
+    'and each change written, as it commits, on whichever replica it was made; ' +
     'resumes after Last-Event-ID without a gap, or sends `reset` (reload)',
   minRole: 'viewer',
   headers: z.object({
@@ -24,7 +25,8 @@ const spec = {
     status: 200,
     description:
       'text/event-stream. Events: `ready` {last_event_id}, `action` {event_id, kind, actor, at, from_status, to_status, note, action}, ' +
-      '`deleted` {event_id, action_id, key, actor, at}, `reset` {reason}; a comment every 15 s keeps the connection open',
+      '`deleted` {event_id, action_id, key, actor, at}, `host` {event_id, activity, host}, `change` {event_id, change}, ' +
+      '`reset` {reason}; a comment every 15 s keeps the connection open',
     binary: true,
     mediaType: 'text/event-stream',
     headers: ['cache-control'],

@@ -7,11 +7,15 @@
 //   error is logged with the requests in flight (id, route, user), /health
 //   answers 503, the server drains what is in flight, and the process exits 1 so
 //   that the orchestrator replaces it.
+// - With PROBE_INTERVAL_S above 0, the process offers probe rounds once it
+//   listens (lib/probes/schedule.ts); a drain stops them before the database closes.
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, unsafeListenReason, type Config } from '../config';
 import { migrate } from '../db/migrate';
 import { createLogger, type Logger } from '../log';
+import { Metrics } from '../metrics';
 import type { Operation } from '../operation/operation';
+import { startProbeSchedule, type ProbeSchedule } from '../probes/schedule';
 import { openRuntime, type Runtime } from '../runtime';
 import { createApp } from './router';
 import { createHttpServer, type HttpServer } from './server';
@@ -51,7 +55,13 @@ export async function runServerProcess(options: ServerProcessOptions): Promise<v
     process.stderr.write(`startup failed: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   }
-  const app = createApp({ operations: options.operations, deps: runtime, webRoot: config.WEB_ROOT ?? options.defaultWebRoot });
+  // Made here rather than by createApp: the probe schedule records its rounds in the same registry.
+  const metrics = new Metrics(runtime);
+  const app = createApp({
+    operations: options.operations,
+    deps: { ...runtime, metrics },
+    webRoot: config.WEB_ROOT ?? options.defaultWebRoot,
+  });
   const http = createHttpServer({ app, health: runtime.health, logger, albIdleTimeoutS: config.ALB_IDLE_TIMEOUT_S, limits: config });
   let address;
   try {
@@ -65,17 +75,20 @@ export async function runServerProcess(options: ServerProcessOptions): Promise<v
   logger.info({ address: url, bound: address.address, engine: runtime.db.engine, evidence: runtime.store.kind }, 'listening');
   // For a person at a terminal, beside the JSON log.
   process.stderr.write(`listening on ${url}\n`);
-  installExitPolicy({ http, runtime, logger, shutdownMs: config.SHUTDOWN_TIMEOUT_MS });
+  const probes = config.PROBE_INTERVAL_S > 0 ? startProbeSchedule({ db: runtime.db, config, logger, metrics }) : undefined;
+  installExitPolicy({ http, runtime, probes, logger, shutdownMs: config.SHUTDOWN_TIMEOUT_MS });
 }
 
 function installExitPolicy({
   http,
   runtime,
+  probes,
   logger,
   shutdownMs,
 }: {
   http: HttpServer;
   runtime: Runtime;
+  probes: ProbeSchedule | undefined;
   logger: Logger;
   shutdownMs: number;
 }) {
@@ -90,8 +103,11 @@ function installExitPolicy({
     setTimeout(() => process.exit(exitCode), shutdownMs + EXIT_GRACE_MS);
     // Open event streams would hold the drain to its timeout: they end now, and their pages reconnect elsewhere.
     const events = runtime.events?.close();
+    // A round in progress stops (its probes in flight are dropped) and gives its lease back to the other replicas.
+    const probing = probes?.stop().catch((err: unknown) => logger.warn({ err }, 'stopping the probe rounds failed'));
     await http.shutdown(shutdownMs);
     await events;
+    await probing;
     await runtime.db.close().catch((err: unknown) => logger.warn({ err }, 'closing the database failed'));
     logger.info({ exit_code: exitCode }, 'stopped');
     logger.flush();

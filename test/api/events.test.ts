@@ -10,7 +10,18 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LiveEvents } from '../../lib/events/live';
 import { silentLogger } from '../../lib/log';
-import { as, createAction, ENGINES, expectProblem, freshDatabase, POSTGRES_URL, startApp, storedState, type TestApp } from '../support/app';
+import {
+  as,
+  createAction,
+  ENGINES,
+  expectProblem,
+  freshDatabase,
+  POSTGRES_URL,
+  startApp,
+  storedState,
+  uniqueWord,
+  type TestApp,
+} from '../support/app';
 import { buildEntry, freePort, startServerProcess, type Bundle } from '../support/build';
 import { describePostgres } from '../support/fault-proxy';
 import { albEvent, capturingLogger } from '../support/in-process';
@@ -71,6 +82,83 @@ describe.each(ENGINES)('live events on %s', (engine) => {
     const ids = stream.messages.filter((m) => m.id !== undefined).map((m) => Number(m.id));
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('hears host activity and changes as they commit, and replays them after Last-Event-ID', async () => {
+    const stream = await events();
+    const ready = await stream.next((m) => m.event === 'ready');
+    const hostname = uniqueWord('host-');
+    const host = (
+      await app.db.query<{ id: number }>(`INSERT INTO hosts (hostname, created_by, updated_by) VALUES ($1, 'mia', 'mia') RETURNING id`, [
+        hostname,
+      ])
+    ).rows[0]!.id;
+    const activity = (
+      await app.db.query<{ id: number; at: string }>(
+        `INSERT INTO host_activity (host_id, kind, summary, outcome, actor, role)
+         VALUES ($1, 'patch', 'Kernel 6.8.0-49 applied', 'succeeded', 'mia', 'member') RETURNING id, at`,
+        [host],
+      )
+    ).rows[0]!;
+    const h = await stream.next((m) => m.event === 'host' && m.data.event_id === activity.id);
+    expect(h.id).toBe(String(activity.id));
+    expect(h.data).toEqual({
+      event_id: activity.id,
+      activity: {
+        id: activity.id,
+        host_id: host,
+        kind: 'patch',
+        summary: 'Kernel 6.8.0-49 applied',
+        outcome: 'succeeded',
+        from_status: null,
+        to_status: null,
+        action_id: null,
+        change_id: null,
+        actor: 'mia',
+        at: activity.at,
+      },
+      host: expect.objectContaining({ id: host, hostname, status: 'unknown', ip_addresses: [], tags: [], last_seen: null, version: 1 }),
+    });
+
+    const made = (
+      await app.db.query<{ id: number; event_id: number }>(
+        `INSERT INTO changes (title, source, environment, component, creates, created_by, updated_by)
+         VALUES ('Terraform plan: 2 to add', 'terraform', 'prod', 'network', 2, 'ci', 'ci') RETURNING id, event_id`,
+      )
+    ).rows[0]!;
+    const c = await stream.next((m) => m.event === 'change' && m.data.event_id === made.event_id);
+    expect(c.id).toBe(String(made.event_id));
+    expect(c.data).toEqual({
+      event_id: made.event_id,
+      change: expect.objectContaining({
+        id: made.id,
+        title: 'Terraform plan: 2 to add',
+        source: 'terraform',
+        environment: 'prod',
+        component: 'network',
+        counts: { create: 2, update: 0, delete: 0, replace: 0 },
+        version: 1,
+      }),
+    });
+    // Written again: a new id, and the change as it is now.
+    const again = (
+      await app.db.query<{ event_id: number }>(
+        `UPDATE changes SET outcome = 'failed', version = version + 1, event_id = DEFAULT WHERE id = $1 RETURNING event_id`,
+        [made.id],
+      )
+    ).rows[0]!.event_id;
+    const c2 = await stream.next((m) => m.event === 'change' && m.data.event_id === again);
+    expect(c2.data.change).toMatchObject({ id: made.id, outcome: 'failed', version: 2 });
+
+    // A page that comes back hears each once, the change at its last write only; the head counts them.
+    const resumed = await events({ lastEventId: String(ready.data.last_event_id) });
+    await resumed.next((m) => m.event === 'change' && m.data.event_id === again);
+    expect(resumed.messages.filter((m) => m.event === 'host' || m.event === 'change').map((m) => [m.event, m.data.event_id])).toEqual([
+      ['host', activity.id],
+      ['change', again],
+    ]);
+    const fresh = await events();
+    expect((await fresh.next((m) => m.event === 'ready')).data.last_event_id).toBeGreaterThanOrEqual(again);
   });
 
   it('resumes after Last-Event-ID with everything it missed, in order', async () => {

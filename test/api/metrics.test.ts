@@ -7,7 +7,7 @@ import type { Database } from '../../lib/db/database';
 import { createApp } from '../../lib/http/router';
 import { Metrics } from '../../lib/metrics';
 import { responseMismatches } from '../../lib/operation/response-check';
-import { as, createAction, ENGINES, expectProblem, freshDatabase, startApp, type Reply, type TestApp } from '../support/app';
+import { as, createAction, ENGINES, expectProblem, freshDatabase, startApp, uniqueWord, type Reply, type TestApp } from '../support/app';
 import { albEvent, capturingLogger, inProcessDeps } from '../support/in-process';
 import { labelKey, parseExposition, valueOf, type Exposition } from '../support/prometheus';
 import { openEvents } from '../support/sse';
@@ -249,6 +249,64 @@ describe.each(ENGINES)('GET /metrics on %s', (engine) => {
     await expect.poll(async () => valueOf(await scrape(), 'action_tracker_live_streams')).toBe(1);
     streams[1]!.close();
     await expect.poll(async () => valueOf(await scrape(), 'action_tracker_live_streams')).toBe(0);
+  });
+
+  it('counts hosts by status, and each healthy or unhealthy host while at most METRICS_HOSTS_MAX are not retired', async () => {
+    const word = uniqueWord('h');
+    const host = (suffix: string, status: string, environment: string | null) =>
+      app.db.query(
+        `INSERT INTO hosts (hostname, status, environment, created_by, updated_by) VALUES ($1, $2::host_status, $3, 'test', 'test')`,
+        [`${word}-${suffix}`, status, environment],
+      );
+    await host('a', 'healthy', 'prod');
+    await host('b', 'unhealthy', 'staging');
+    await host('c', 'unknown', 'prod');
+    await host('d', 'retired', 'prod');
+    await host('e', 'healthy', null);
+    const { rows } = await app.db.query<{ status: string; n: number }>(
+      'SELECT status::text AS status, count(*)::int AS n FROM hosts GROUP BY status',
+    );
+    const stored = Object.fromEntries(rows.map((r) => [r.status, r.n]));
+
+    const e = await scrape();
+
+    expect(e.get('hosts_by_status')!.type).toBe('gauge');
+    for (const status of ['healthy', 'unhealthy', 'unknown', 'retired'])
+      expect(valueOf(e, 'hosts_by_status', { status }), status).toBe(stored[status] ?? 0);
+    expect(e.get('host_status')!.type).toBe('gauge');
+    expect(valueOf(e, 'host_status', { hostname: `${word}-a`, environment: 'prod' })).toBe(1);
+    expect(valueOf(e, 'host_status', { hostname: `${word}-b`, environment: 'staging' })).toBe(0);
+    expect(valueOf(e, 'host_status', { hostname: `${word}-e`, environment: '' })).toBe(1);
+    // Unknown and retired hosts have no series.
+    const named = e.get('host_status')!.samples.map((sample) => sample.labels.hostname);
+    expect(named.filter((n) => n?.startsWith(word)).sort()).toEqual([`${word}-a`, `${word}-b`, `${word}-e`]);
+
+    // More hosts than METRICS_HOSTS_MAX: the counts only.
+    const capped = new Metrics({ db: app.db, config: { METRICS_COUNTS_MAX_AGE_S: 0, METRICS_HOSTS_MAX: 1 }, logger: log.logger });
+    const few = parseExposition(await capped.exposition());
+    expect(few.get('host_status')!.samples).toEqual([]);
+    expect(few.get('host_status')!.help).toMatch(/METRICS_HOSTS_MAX \(1\)/);
+    expect(valueOf(few, 'hosts_by_status', { status: 'healthy' })).toBe(stored.healthy);
+  });
+
+  it('observes how long each probe round this process runs takes', async () => {
+    await app.db.query('DELETE FROM hosts');
+    const before = await scrape();
+    const res = await app.call('POST', '/api/v1/probes/rounds', { as: as.member });
+    expect(res.body).toMatchObject({ ran: true, probed: 0 });
+    const after = await scrape();
+
+    expect(after.get('probe_round_duration_seconds')!.type).toBe('histogram');
+    const count = (x: Exposition) => valueOf(x, 'probe_round_duration_seconds_count') ?? 0;
+    const sum = (x: Exposition) => valueOf(x, 'probe_round_duration_seconds_sum') ?? 0;
+    expect(count(after) - count(before)).toBe(1);
+    expect(sum(after) - sum(before)).toBeGreaterThan(0);
+    expect(sum(after) - sum(before)).toBeLessThan(5);
+    // A round skipped because another holds the lease is not one this process ran.
+    await app.db.query(`UPDATE probe_lease SET until = now() + interval '1 minute'`);
+    expect((await app.call('POST', '/api/v1/probes/rounds', { as: as.member })).body.ran).toBe(false);
+    await app.db.query('UPDATE probe_lease SET until = NULL');
+    expect(count(await scrape()) - count(after)).toBe(0);
   });
 
   it('includes the default process and Node.js metrics', async () => {
