@@ -96,6 +96,11 @@ export interface ActionTrackerProps {
   readonly useFargateSpot: boolean;
   /** EventBridge schedule of the evidence reconcile (report only); null = off (`evidence_reconcile_schedule`). */
   readonly evidenceReconcileSchedule: string | null;
+  /**
+   * EventBridge schedule of the probe rounds (`node dist/probe-round.mjs` as a one-off task; the
+   * tasks then get PROBE_INTERVAL_S=0); null = the tasks' in-process schedule (`probe_schedule`).
+   */
+  readonly probeSchedule: string | null;
   /** Permissions boundary of every role this stack creates (the bootstrap's `permissions_boundary_arns[env]`). */
   readonly permissionsBoundaryArn?: string | undefined;
   readonly enableBastion: boolean;
@@ -152,6 +157,8 @@ export function defaultProps(env: DeployEnv): ActionTrackerProps {
     alarmEmails: prod ? ['sre-alerts@example.com', 'sre-oncall@example.com'] : ['sre-alerts-dev@example.com'],
     useFargateSpot: !prod,
     evidenceReconcileSchedule: 'rate(1 day)',
+    // As the tfvars: the tasks run the rounds themselves, one at a time by the lease.
+    probeSchedule: null,
     permissionsBoundaryArn: `arn:aws:iam::${ACCOUNT}:policy/${name}-${env}-boundary`,
     enableBastion: false,
   };

@@ -35,7 +35,7 @@ import {
 } from './props';
 
 export * from './props';
-export { containerEnvironment, CONTAINER_REFS, RECONCILE_COMMAND } from './constructs/ecs';
+export { containerEnvironment, CONTAINER_REFS, PROBE_ROUND_COMMAND, RECONCILE_COMMAND } from './constructs/ecs';
 export { buildBootstrapStack, BootstrapStack, BOOTSTRAP_STACK_ID, defaultBootstrapProps, type BootstrapProps } from './bootstrap';
 
 /** The module constructs of a stack, by Terraform module. */
@@ -104,6 +104,8 @@ export class ActionTrackerStack extends ModularStack {
         oidc_groups_claim: s.oidcGroupsClaim,
         oidc_role_map: s.oidcRoleMap,
         oidc_default_role: s.oidcDefaultRole,
+        // Rounds from the EventBridge schedule only: the tasks' own timers off.
+        probe_interval_s: s.probeSchedule === null ? null : '0',
       },
     });
     rds.securityGroup.addIngressRule(ecs.securityGroup, ec2.Port.tcp(DB_PORT), 'PostgreSQL from the app');
@@ -175,6 +177,8 @@ export function logicalIds(stack: ActionTrackerStack) {
     service: idOf(stack, m.ecs.service),
     reconcileRule: optional(m.ecs.reconcileRule),
     reconcileRole: optional(m.ecs.reconcileRole),
+    probeRule: optional(m.ecs.probeRule),
+    probeRole: optional(m.ecs.probeRole),
     bastion: optional(m.bastion?.instance),
     bastionSecurityGroup: optional(m.bastion?.securityGroup),
   };
@@ -240,6 +244,7 @@ export function buildStack(app: App, env: DeployEnv, overrides: Partial<ActionTr
   set('oidcGroupsClaim', str('oidc_groups_claim'));
   set('oidcRoleMap', str('oidc_role_map'));
   set('oidcDefaultRole', str('oidc_default_role') as ActionTrackerProps['oidcDefaultRole'] | undefined);
+  set('probeSchedule', str('probe_schedule'));
   const defaults = defaultProps(env);
   const oidcContext = {
     issuer: str('oidc_issuer'),
@@ -267,6 +272,15 @@ export function buildStack(app: App, env: DeployEnv, overrides: Partial<ActionTr
   if (settings.evidenceReconcileSchedule !== null && !/^(rate|cron)\(.+\)$/.test(settings.evidenceReconcileSchedule)) {
     throw new Error(
       `evidenceReconcileSchedule must be an EventBridge rate(...) or cron(...) expression, or null (got ${settings.evidenceReconcileSchedule})`,
+    );
+  }
+  // terraform/variables.tf's probe_schedule validation: EventBridge's own forms.
+  if (
+    settings.probeSchedule !== null &&
+    !/^(rate\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\)|cron\(\S+( \S+){5}\))$/.test(settings.probeSchedule)
+  ) {
+    throw new Error(
+      `probeSchedule must be null, rate(1 minute|hour|day), rate(<n> minutes|hours|days) with n >= 2, or cron(<six fields>) (got ${settings.probeSchedule})`,
     );
   }
   return new ActionTrackerStack(app, stackId(env), settings, {

@@ -195,6 +195,7 @@ module "ecs" {
   # Spot is refused in prod (variable validation).
   use_fargate_spot            = var.use_fargate_spot
   evidence_reconcile_schedule = var.evidence_reconcile_schedule
+  probe_schedule              = var.probe_schedule
   permissions_boundary        = var.permissions_boundary_arn
 
   # The task verifies what this load balancer signed. No cycle: the ALB does not

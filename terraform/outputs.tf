@@ -63,6 +63,11 @@ output "evidence_reconcile_rule_name" {
   value       = module.ecs.reconcile_rule_name
 }
 
+output "probe_rule_name" {
+  description = "EventBridge rule that runs the probe rounds as a one-off task, or null when the tasks run them in process (probe_schedule null)."
+  value       = module.ecs.probe_rule_name
+}
+
 output "bastion_instance_id" {
   description = "Instance ID of the bastion (for `aws ssm start-session`), or null when disabled."
   value       = module.bastion.instance_id

@@ -382,6 +382,17 @@ variable "evidence_reconcile_schedule" {
   }
 }
 
+variable "probe_schedule" {
+  description = "EventBridge schedule of the host probe rounds, e.g. rate(5 minutes) or cron(0/5 * * * ? *): each fire runs `node dist/probe-round.mjs` as a one-off task of the service's task definition, and the tasks get PROBE_INTERVAL_S=0 (no in-process rounds). null (the default) leaves the rounds to the tasks themselves: every PROBE_INTERVAL_S (300 s) each task offers one, and the lease in PostgreSQL lets one run at a time."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.probe_schedule == null || can(regex("^(rate\\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\\)|cron\\(\\S+( \\S+){5}\\))$", var.probe_schedule))
+    error_message = "probe_schedule must be null, rate(1 minute|hour|day), rate(<n> minutes|hours|days) with n >= 2, or cron(<six fields>)."
+  }
+}
+
 ################################################################################
 # Database
 ################################################################################

@@ -1,11 +1,13 @@
 // Twin of terraform/modules/ecs: the cluster (Fargate and Fargate Spot), the
 // task definition whose environment comes from container-environment.json, the
-// service with its autoscaling, and the scheduled evidence reconcile.
+// service with its autoscaling, the scheduled evidence reconcile and the
+// optional probe round schedule.
 import { Annotations, CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -27,11 +29,23 @@ export const CONTAINER_REFS = [
   'oidc_groups_claim',
   'oidc_role_map',
   'oidc_default_role',
+  'probe_interval_s',
 ] as const;
 export type ContainerRef = (typeof CONTAINER_REFS)[number];
 
 /** The one-off task the schedule runs: report only (no --fix: a human decides). */
 export const RECONCILE_COMMAND = ['node', 'dist/evidence-reconcile.mjs'] as const;
+
+/** The one-off task the probe schedule runs: one round (or none when another holds the lease), then exit. */
+export const PROBE_ROUND_COMMAND = ['node', 'dist/probe-round.mjs'] as const;
+
+/** What distinguishes one schedule's events role from another's. */
+interface RunTaskRoleProps {
+  readonly roleName: string;
+  readonly description: string;
+  readonly policyName: string;
+  readonly runSid: string;
+}
 
 /**
  * The container environment from the shared table: a string is the value, a
@@ -76,6 +90,8 @@ export class Ecs extends TerraformModule {
   readonly service: ecs.FargateService;
   reconcileRule?: events.CfnRule;
   reconcileRole?: iam.Role;
+  probeRule?: events.Rule;
+  probeRole?: iam.Role;
 
   constructor(scope: Construct, id: string, props: EcsProps) {
     super(scope, id, 'ecs');
@@ -195,23 +211,27 @@ export class Ecs extends TerraformModule {
     scaling.scaleOnRequestCount('RequestCountScaling', { requestsPerTarget: 500, targetGroup: props.targetGroup });
 
     if (s.evidenceReconcileSchedule !== null) this.scheduleReconcile(props, s.evidenceReconcileSchedule);
+    if (s.probeSchedule !== null) this.scheduleProbeRounds(props, s.probeSchedule);
   }
 
-  /** An EventBridge rule running the task definition once with the reconcile command. */
-  private scheduleReconcile(props: EcsProps, schedule: string): void {
+  /**
+   * The role a schedule's EventBridge rule runs the task with: it may run this
+   * task definition family on this cluster, and pass the task's two roles to ECS tasks.
+   */
+  private runTaskRole(props: EcsProps, id: string, o: RunTaskRoleProps): iam.Role {
     const stack = Stack.of(this);
     const family = this.taskDefinition.family;
-    const role = new iam.Role(this, 'ReconcileEventsRole', {
-      roleName: `${props.prefix}-reconcile-events`,
+    const role = new iam.Role(this, id, {
+      roleName: o.roleName,
       assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
-      description: `EventBridge runs the evidence reconcile task of ${props.prefix}`,
+      description: o.description,
       inlinePolicies: {
-        'run-reconcile-task': new iam.PolicyDocument({
+        [o.policyName]: new iam.PolicyDocument({
           statements: [
             new iam.PolicyStatement({
-              sid: 'RunTheReconcileTask',
+              sid: o.runSid,
               actions: ['ecs:RunTask'],
               // Any revision of this family (the rule follows the newest), on this cluster only.
               resources: [stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${family}:*` })],
@@ -235,6 +255,17 @@ export class Ecs extends TerraformModule {
         appliesTo: [`Resource::arn:<AWS::Partition>:ecs:${stack.region}:${stack.account}:task-definition/${family}:*`],
       },
     ]);
+    return role;
+  }
+
+  /** An EventBridge rule running the task definition once with the reconcile command. */
+  private scheduleReconcile(props: EcsProps, schedule: string): void {
+    const role = this.runTaskRole(props, 'ReconcileEventsRole', {
+      roleName: `${props.prefix}-reconcile-events`,
+      description: `EventBridge runs the evidence reconcile task of ${props.prefix}`,
+      policyName: 'run-reconcile-task',
+      runSid: 'RunTheReconcileTask',
+    });
     const subnets = props.vpc.selectSubnets(props.subnets).subnetIds;
     const rule = new events.CfnRule(this, 'ReconcileSchedule', {
       name: `${props.prefix}-evidence-reconcile`,
@@ -263,5 +294,45 @@ export class Ecs extends TerraformModule {
     rule.node.addDependency(role);
     this.reconcileRule = rule;
     this.reconcileRole = role;
+  }
+
+  /**
+   * Probe rounds from EventBridge instead of each task's timer (the stack then
+   * sets PROBE_INTERVAL_S=0): the task definition once per fire, running one round.
+   */
+  private scheduleProbeRounds(props: EcsProps, schedule: string): void {
+    const role = this.runTaskRole(props, 'ProbeEventsRole', {
+      roleName: `${props.prefix}-probe-events`,
+      description: `EventBridge runs the probe round task of ${props.prefix}`,
+      policyName: 'run-probe-round-task',
+      runSid: 'RunTheProbeRoundTask',
+    });
+    const rule = new events.Rule(this, 'ProbeSchedule', {
+      ruleName: `${props.prefix}-probe-round`,
+      description: `Runs one probe round of ${props.prefix}`,
+      schedule: events.Schedule.expression(schedule),
+    });
+    rule.addTarget(
+      new targets.EcsTask({
+        cluster: this.cluster,
+        taskDefinition: this.taskDefinition,
+        taskCount: 1,
+        launchType: ecs.LaunchType.FARGATE,
+        platformVersion: ecs.FargatePlatformVersion.LATEST,
+        subnetSelection: props.subnets,
+        securityGroups: [this.securityGroup],
+        assignPublicIp: false,
+        // The role's own policy is the whole grant: EcsTask would add a RunTask of one
+        // revision, ecs:TagResource and PassRoles to any service.
+        role: role.withoutPolicyUpdates(),
+        containerOverrides: [{ containerName: this.container.containerName, command: [...PROBE_ROUND_COMMAND] }],
+      }),
+    );
+    // Terraform's target_id (the L2 rule numbers its targets).
+    (rule.node.defaultChild as events.CfnRule).addPropertyOverride('Targets.0.Id', 'probe-round');
+    // The role must be able to run the task before the first schedule fires.
+    rule.node.addDependency(role);
+    this.probeRule = rule;
+    this.probeRole = role;
   }
 }

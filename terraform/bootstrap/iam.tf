@@ -134,7 +134,7 @@ resource "aws_iam_role_policy" "publish" {
 
 ################################################################################
 # Permissions boundary per environment: the most any role of that environment's
-# stack (execution, task, reconcile events, bastion) can ever do, whatever
+# stack (execution, task, reconcile and probe events, bastion) can ever do, whatever
 # policy its Terraform role writes.
 ################################################################################
 
@@ -212,7 +212,7 @@ data "aws_iam_policy_document" "boundary" {
     resources = ["arn:${local.partition}:rds-db:${var.region}:${local.account_id}:dbuser:*/*"]
   }
 
-  # The reconcile schedule (EventBridge) runs this environment's task definition.
+  # The reconcile and probe schedules (EventBridge) run this environment's task definition.
   statement {
     sid       = "RunTheEnvironmentsTasks"
     actions   = ["ecs:RunTask"]
@@ -646,7 +646,7 @@ data "aws_iam_policy_document" "terraform" {
     resources = ["arn:${local.partition}:iam::aws:policy/*"]
   }
 
-  # ECS tasks and the reconcile schedule take the environment's roles; the
+  # ECS tasks and the reconcile and probe schedules take the environment's roles; the
   # bastion's instance profile passes its role to EC2.
   statement {
     sid       = "PassTheEnvironmentsRoles"

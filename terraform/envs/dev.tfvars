@@ -37,6 +37,10 @@ app_origins = ["https://tracker-dev.example.com"]
 
 # Evidence reconcile (report only) as a one-off task; null turns it off.
 evidence_reconcile_schedule = "rate(1 day)"
+# Probe rounds: null = each task offers one every PROBE_INTERVAL_S (300 s) and
+# the lease in PostgreSQL runs one at a time; "rate(5 minutes)" = an EventBridge
+# rule runs dist/probe-round.mjs as a one-off task instead (PROBE_INTERVAL_S=0).
+probe_schedule = null
 
 # Every task after the first on Fargate Spot (refused in prod).
 use_fargate_spot = true

@@ -51,6 +51,7 @@ const stacks: Record<string, () => Stack> = {
       evidenceForceDestroy: true,
       dbIamAuthentication: true,
     }),
+  'dev+probe-schedule': () => buildStack(new App(), 'dev', { probeSchedule: 'rate(5 minutes)' }),
   bootstrap: () => buildBootstrapStack(new App()),
 };
 

@@ -23,6 +23,8 @@ import {
   defaultProps,
   LISTENER_PRIORITY,
   logicalIds,
+  PROBE_ROUND_COMMAND,
+  RECONCILE_COMMAND,
   REGION,
   type DeployEnv,
   type LogicalIds,
@@ -40,6 +42,8 @@ const sorted = <T>(xs: T[]): T[] => [...xs].sort((a, b) => (JSON.stringify(a) < 
 // The KMS variant: a key on the evidence bucket and the log group, and force destroy (dev only).
 const EVIDENCE_KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`;
 const LOG_KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/66666666-7777-8888-9999-000000000000`;
+// The probe variant: dev with the rounds run by an EventBridge schedule.
+const PROBE_SCHEDULE = 'rate(5 minutes)';
 
 interface Side {
   /** Terraform variables of this case (envs/<env>.tfvars, plus the variant's). */
@@ -49,7 +53,7 @@ interface Side {
   ids: LogicalIds;
 }
 let modules: TfModule[];
-const sides = {} as Record<DeployEnv | 'kms', Side>;
+const sides = {} as Record<DeployEnv | 'kms' | 'probe', Side>;
 let bootstrapCdk: Json;
 let bootstrapVars: Record<string, unknown>;
 const timings: Record<string, number> = {};
@@ -73,6 +77,14 @@ beforeAll(async () => {
     ids: logicalIds(kms),
   };
   timings['synth dev+kms'] = Date.now() - t;
+  t = Date.now();
+  const probe = buildStack(new App(), 'dev', { probeSchedule: PROBE_SCHEDULE });
+  sides.probe = {
+    vars: { ...sides.dev.vars, probe_schedule: PROBE_SCHEDULE },
+    cdk: Template.fromStack(probe).toJSON().Resources,
+    ids: logicalIds(probe),
+  };
+  timings['synth dev+probe'] = Date.now() - t;
   t = Date.now();
   bootstrapCdk = Template.fromStack(buildBootstrapStack(new App())).toJSON().Resources;
   timings['synth bootstrap'] = Date.now() - t;
@@ -1138,6 +1150,7 @@ describe.each(ENVS)('%s: CDK vs Terraform', (env) => {
           'oidc_groups_claim',
           'oidc_role_map',
           'oidc_default_role',
+          'probe_interval_s',
         ].sort(),
       );
       expect(sorted(tableRefs()), 'every ref of the table is a key of local.refs').toEqual(
@@ -1152,6 +1165,17 @@ describe.each(ENVS)('%s: CDK vs Terraform', (env) => {
       same('container environment names', Object.keys(tf).sort(), Object.keys(cdk).sort());
       for (const name of Object.keys(tf)) same(`container env ${name}`, tf[name], cdk[name]);
       expect(tf, 'container environment = the table, refs resolved (SPEC)').toEqual(fromTable(s, { kms: false }));
+    });
+
+    it('no probe schedule: the tasks run the rounds (PROBE_INTERVAL_S unset, the default 300 s), no probe rule or role', () => {
+      const s = S();
+      const ecs = 'modules/ecs';
+      expect(s.vars.probe_schedule ?? null, 'probe_schedule in the tfvars (SPEC)').toBeNull();
+      expect(defaultProps(env).probeSchedule, 'CDK defaultProps probeSchedule').toBeNull();
+      same('probe rule count', tfCount(s, ecs, tfRes(ecs, 'aws_cloudwatch_event_rule', 'probe')), s.ids.probeRule ? 1 : 0, SPEC(0));
+      same('probe events role count', tfCount(s, ecs, tfRes(ecs, 'aws_iam_role', 'probe_events')), s.ids.probeRole ? 1 : 0, SPEC(0));
+      same('PROBE_INTERVAL_S', tfEnvironment(s).PROBE_INTERVAL_S, cdkEnvironment(s).PROBE_INTERVAL_S, SPEC(undefined));
+      expect(loadConfig(asDeployed(tfEnvironment(s), 'Terraform')).PROBE_INTERVAL_S, 'the in-process interval').toBe(300);
     });
 
     it("the app's own parser (loadConfig) accepts the environment as deployed", () => {
@@ -1669,6 +1693,175 @@ describe('dev with evidence_kms_key_arn, log_kms_key_arn and evidence_force_dest
   });
 });
 
+// ================================================================= probe rounds on a schedule (dev with probe_schedule)
+
+describe('dev with probe_schedule: CDK vs Terraform', () => {
+  const S = () => sides.probe;
+  const ecs = 'modules/ecs';
+
+  it('rule name, schedule, target, command override, network of the service', () => {
+    const s = S();
+    const rule = tfRes(ecs, 'aws_cloudwatch_event_rule', 'probe');
+    const c = props(s, s.ids.probeRule);
+    same('probe rule count', tfCount(s, ecs, rule), s.ids.probeRule ? 1 : 0, SPEC(1));
+    same(
+      'schedules (reconcile and probe)',
+      tfCount(s, ecs, tfRes(ecs, 'aws_cloudwatch_event_rule', 'reconcile')) + tfCount(s, ecs, rule),
+      ofType(s.cdk, 'AWS::Events::Rule').length,
+      SPEC(2),
+    );
+    same('probe rule name', ev(s, ecs, rule.name), c.Name, SPEC('action-tracker-dev-probe-round'));
+    same('probe rule description', ev(s, ecs, rule.description), c.Description, SPEC('Runs one probe round of action-tracker-dev'));
+    same('probe schedule', ev(s, ecs, rule.schedule_expression), c.ScheduleExpression, SPEC(PROBE_SCHEDULE));
+    // The provider's default state is ENABLED (the rule sets none).
+    same('probe rule state', rule.state ?? 'ENABLED', c.State, SPEC('ENABLED'));
+
+    const target = tfRes(ecs, 'aws_cloudwatch_event_target', 'probe');
+    same('probe targets', asArray(target).length, asArray<Json>(c.Targets).length, SPEC(1));
+    const ct = asArray<Json>(c.Targets)[0]!;
+    const et = target.ecs_target[0];
+    same('probe target id', target.target_id, ct.Id, SPEC('probe-round'));
+    same('probe target (cluster)', ev(s, ecs, target.arn), cdkR(s, ct.Arn), SPEC('<cluster.arn>'));
+    same(
+      'probe target task definition',
+      ev(s, ecs, et.task_definition_arn),
+      cdkR(s, ct.EcsParameters.TaskDefinitionArn),
+      SPEC('<task_definition.arn>'),
+    );
+    same('probe launch type', et.launch_type, ct.EcsParameters.LaunchType, SPEC('FARGATE'));
+    same('probe platform version', et.platform_version, ct.EcsParameters.PlatformVersion, SPEC('LATEST'));
+    same('probe task count', et.task_count, ct.EcsParameters.TaskCount, SPEC(1));
+    same(
+      'probe input (command override)',
+      JSON.parse(String(ev(s, ecs, target.input))),
+      JSON.parse(String(cdkR(s, ct.Input))),
+      SPEC({ containerOverrides: [{ name: 'app', command: ['node', 'dist/probe-round.mjs'] }] }),
+    );
+    same(
+      'probe events role',
+      ev(s, ecs, target.role_arn),
+      cdkR(s, ct.RoleArn),
+      SPEC(`arn:aws:iam::${ACCOUNT}:role/action-tracker-dev-probe-events`),
+    );
+
+    // The round reaches the hosts and the database as the service does: its subnets and its group.
+    const tfNet = et.network_configuration[0];
+    const tfSvcNet = tfRes(ecs, 'aws_ecs_service').network_configuration[0];
+    const cdkNet = ct.EcsParameters.NetworkConfiguration.AwsVpcConfiguration;
+    const cdkSvcNet = props(s, s.ids.service).NetworkConfiguration.AwsvpcConfiguration;
+    same('probe assign public IP', tfNet.assign_public_ip, cdkNet.AssignPublicIp === 'ENABLED', SPEC(false));
+    same(
+      "probe task subnets = the service's",
+      JSON.stringify(tfNet.subnets) === JSON.stringify(tfSvcNet.subnets),
+      JSON.stringify(sorted(asArray(cdkNet.Subnets))) === JSON.stringify(sorted(asArray(cdkSvcNet.Subnets))),
+      SPEC(true),
+    );
+    same(
+      "probe task security groups = the service's",
+      JSON.stringify(tfNet.security_groups) === JSON.stringify(tfSvcNet.security_groups),
+      JSON.stringify(cdkNet.SecurityGroups) === JSON.stringify(cdkSvcNet.SecurityGroups),
+      SPEC(true),
+    );
+    expect(
+      asArray<Json>(cdkNet.Subnets)
+        .map((x) => x.Ref)
+        .sort(),
+      'CDK probe task in the private subnets',
+    ).toEqual([...s.ids.privateSubnets].sort());
+    expect(
+      asArray<Json>(cdkNet.SecurityGroups).map((x) => x['Fn::GetAtt']?.[0]),
+      'CDK probe task in the app security group',
+    ).toEqual([s.ids.appSecurityGroup]);
+  });
+
+  it('the events role: trusted by EventBridge of this account, may run this family on this cluster and pass the two task roles only', () => {
+    const s = S();
+    const role = props(s, s.ids.probeRole);
+    const tfRole = tfRes(ecs, 'aws_iam_role', 'probe_events');
+    same('probe events role name', ev(s, ecs, tfRole.name), role.RoleName, SPEC('action-tracker-dev-probe-events'));
+    same(
+      'probe events role boundary',
+      ev(s, ecs, tfRole.permissions_boundary),
+      cdkR(s, role.PermissionsBoundary),
+      SPEC(`arn:aws:iam::${ACCOUNT}:policy/action-tracker-dev-boundary`),
+    );
+    const tfTrust = tfStatements(s, ecs, 'probe_events_assume');
+    samePolicy('probe events role trust', tfTrust, cdkStatements(s, role.AssumeRolePolicyDocument));
+    expect(
+      tfTrust.map((st) => ({ actions: st.actions, principals: st.principals, conditions: st.conditions })),
+      'probe events role trust (SPEC)',
+    ).toEqual([
+      {
+        actions: ['sts:AssumeRole'],
+        principals: ['Service=events.amazonaws.com'],
+        conditions: [`StringEquals aws:SourceAccount=${ACCOUNT}`],
+      },
+    ]);
+    const tfPolicy = tfStatements(s, ecs, 'probe_events');
+    same('probe events inline policies', 1, asArray<Json>(role.Policies).length);
+    samePolicy('probe events role policy', tfPolicy, cdkStatements(s, asArray<Json>(role.Policies)[0]?.PolicyDocument));
+    same(
+      'probe events policy name',
+      tfRes(ecs, 'aws_iam_role_policy', 'probe_events').name,
+      asArray<Json>(role.Policies)[0]?.PolicyName,
+      SPEC('run-probe-round-task'),
+    );
+    // targets.EcsTask adds its own grants to a role it may change; the CDK gives it none to change.
+    expect(
+      ofType(s.cdk, 'AWS::IAM::Policy').filter(([, p]) => asArray<Json>(p.Roles).some((r) => r.Ref === s.ids.probeRole)),
+      'CDK: no other policy attached to the probe events role',
+    ).toEqual([]);
+    expect(
+      tfPolicy.map((st) => st.sid),
+      'probe events role: two statements (SPEC)',
+    ).toEqual(['RunTheProbeRoundTask', 'PassTheTaskRoles']);
+    expect(byName(tfPolicy).RunTheProbeRoundTask, 'probe RunTask: this family, this cluster (SPEC)').toEqual({
+      sid: 'RunTheProbeRoundTask',
+      effect: 'Allow',
+      actions: ['ecs:RunTask'],
+      resources: [`arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/action-tracker-dev:*`],
+      principals: [],
+      conditions: ['ArnEquals ecs:cluster=<cluster.arn>'],
+    });
+    expect(byName(tfPolicy).PassTheTaskRoles, 'probe PassRole: the two task roles, to ECS tasks only (SPEC)').toEqual({
+      sid: 'PassTheTaskRoles',
+      effect: 'Allow',
+      actions: ['iam:PassRole'],
+      resources: ['<execution_role.arn>', '<task_role.arn>'],
+      principals: [],
+      conditions: ['StringEquals iam:PassedToService=ecs-tasks.amazonaws.com'],
+    });
+  });
+
+  it('PROBE_INTERVAL_S=0 in both task definitions (no in-process rounds); the rest is the table', () => {
+    const s = S();
+    const tfEnv = tfEnvironment(s);
+    const cdkEnv = cdkEnvironment(s);
+    same('container env names (probe schedule)', Object.keys(tfEnv).sort(), Object.keys(cdkEnv).sort());
+    same('PROBE_INTERVAL_S (probe schedule)', tfEnv.PROBE_INTERVAL_S, cdkEnv.PROBE_INTERVAL_S, SPEC('0'));
+    expect(tfEnv, 'container environment = the table with PROBE_INTERVAL_S=0 (SPEC)').toEqual(fromTable(s, { kms: false, probe: true }));
+    for (const [tool, envVars] of [
+      ['Terraform', tfEnv],
+      ['CDK', cdkEnv],
+    ] as const) {
+      expect(loadConfig(asDeployed(envVars, tool)).PROBE_INTERVAL_S, `${tool}: loadConfig PROBE_INTERVAL_S`).toBe(0);
+    }
+  });
+
+  it('each schedule runs a script the build bundles into dist/ (the image copies dist/ only); TF and CDK name the same commands', () => {
+    const s = S();
+    same('reconcile command', ev(s, ecs, '${local.reconcile_command}'), [...RECONCILE_COMMAND]);
+    same('probe round command', ev(s, ecs, '${local.probe_command}'), [...PROBE_ROUND_COMMAND], SPEC(['node', 'dist/probe-round.mjs']));
+    const build = readFileSync(join(process.cwd(), 'scripts', 'build.mjs'), 'utf8');
+    const entries = /entryPoints:\s*\{([^}]*)\}/.exec(build)?.[1] ?? '';
+    const bundled = [...entries.matchAll(/'?([\w-]+)'?\s*:\s*'bin\/[\w-]+\.ts'/g)].map((m) => `dist/${m[1]}.mjs`);
+    expect(bundled, 'scripts/build.mjs process entry points').toContain('dist/server.mjs');
+    for (const command of [RECONCILE_COMMAND, PROBE_ROUND_COMMAND]) {
+      expect(bundled, `${command.join(' ')}: its script is a process entry point of scripts/build.mjs`).toContain(command[1]);
+    }
+  });
+});
+
 // ================================================================= bootstrap
 
 describe('bootstrap: CDK buildBootstrapStack vs terraform/bootstrap', () => {
@@ -1908,7 +2101,7 @@ const tableRefs = () => Object.values(TABLE()).flatMap((v) => (typeof v === 'str
  * plain values (region, oidc_*), the key's presence for evidence_sse, and the
  * things only apply knows by name.
  */
-function fromTable(s: Side, o: { kms: boolean }): Record<string, string> {
+function fromTable(s: Side, o: { kms: boolean; probe?: boolean }): Record<string, string> {
   const env = S_ENV(s);
   const refs: Record<string, string | null> = {
     database_url: 'postgres://tracker@<database.address>:5432/tracker?sslmode=verify-full',
@@ -1922,6 +2115,7 @@ function fromTable(s: Side, o: { kms: boolean }): Record<string, string> {
     oidc_groups_claim: String(s.vars.oidc_groups_claim),
     oidc_role_map: String(s.vars.oidc_role_map),
     oidc_default_role: String(s.vars.oidc_default_role),
+    probe_interval_s: o.probe ? '0' : null,
   };
   const out: Record<string, string> = {};
   for (const [name, v] of Object.entries(TABLE())) {
@@ -2140,6 +2334,7 @@ const DEPLOYMENT_SETTINGS = [
   'OIDC_GROUPS_CLAIM',
   'OIDC_ROLE_MAP',
   'OIDC_DEFAULT_ROLE',
+  'PROBE_INTERVAL_S',
 ];
 describe('the README', () => {
   it('the Deploy section names every setting the deployment depends on, and the table sets each', () => {

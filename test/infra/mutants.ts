@@ -282,12 +282,13 @@ export const MUTANTS: Mutant[] = [
     'reconcile-passrole-star',
     'the reconcile schedule role may pass any role',
     'modules/ecs/main.tf',
-    /(?<k>actions\s*=\s*\["iam:PassRole"\]\n\s*resources\s*=\s*)\[var\.execution_role_arn, var\.task_role_arn\]/,
+    /(?<k>data "aws_iam_policy_document" "reconcile_events" \{[\s\S]*?actions\s*=\s*\["iam:PassRole"\]\n\s*resources\s*=\s*)\[var\.execution_role_arn, var\.task_role_arn\]/,
     '$<k>["*"]',
   ),
+  // One role builder serves both schedules in the CDK: this one widens the probe role too.
   cdk(
     'reconcile-passrole-star',
-    'the reconcile schedule role may pass any role',
+    "the schedules' events roles (reconcile and probe rounds) may pass any role",
     'constructs/ecs.ts',
     'resources: [props.executionRole.roleArn, props.taskRole.roleArn],',
     "resources: ['*'],",
@@ -331,4 +332,66 @@ export const MUTANTS: Mutant[] = [
     'alb_access_logs_enabled = false',
   ),
   cdk('prod-access-logs-off', 'prod without ALB access logs', 'props.ts', 'albAccessLogsEnabled: prod,', 'albAccessLogsEnabled: false,'),
+
+  // ---- Probe rounds on a schedule (issue 16) ----
+  tf(
+    'probe-command-server',
+    'the probe schedule starts another server instead of one probe round',
+    'modules/ecs/main.tf',
+    'probe_command = ["node", "dist/probe-round.mjs"]',
+    'probe_command = ["node", "dist/server.mjs"]',
+  ),
+  cdk(
+    'probe-command-server',
+    'the probe schedule starts another server instead of one probe round',
+    'constructs/ecs.ts',
+    "export const PROBE_ROUND_COMMAND = ['node', 'dist/probe-round.mjs'] as const;",
+    "export const PROBE_ROUND_COMMAND = ['node', 'dist/server.mjs'] as const;",
+  ),
+
+  tf(
+    'probe-passrole-star',
+    'the probe schedule role may pass any role',
+    'modules/ecs/main.tf',
+    /(?<k>data "aws_iam_policy_document" "probe_events" \{[\s\S]*?actions\s*=\s*\["iam:PassRole"\]\n\s*resources\s*=\s*)\[var\.execution_role_arn, var\.task_role_arn\]/,
+    '$<k>["*"]',
+  ),
+  cdk(
+    'probe-role-widened',
+    'targets.EcsTask may add its own grants to the probe role (TagResource, PassRole to any service)',
+    'constructs/ecs.ts',
+    'role: role.withoutPolicyUpdates(),',
+    'role,',
+  ),
+
+  tf(
+    'probe-interval-on',
+    'with the probe schedule on, the tasks still run their own rounds (PROBE_INTERVAL_S not 0)',
+    'modules/ecs/main.tf',
+    'probe_interval_s = local.probe_enabled ? "0" : null',
+    'probe_interval_s = null',
+  ),
+  cdk(
+    'probe-interval-on',
+    'with the probe schedule on, the tasks still run their own rounds (PROBE_INTERVAL_S not 0)',
+    'stack.ts',
+    "probe_interval_s: s.probeSchedule === null ? null : '0',",
+    'probe_interval_s: null,',
+  ),
+
+  tf(
+    'probe-any-cluster',
+    'the probe schedule role may run the task definition on any cluster',
+    'modules/ecs/main.tf',
+    /(?<k>sid\s*=\s*"RunTheProbeRoundTask"[\s\S]*?)\n\s*condition \{\n\s*test\s*=\s*"ArnEquals"[^}]*\}/,
+    '$<k>',
+  ),
+
+  tf(
+    'probe-public-ip',
+    'the probe task gets a public IP',
+    'modules/ecs/main.tf',
+    /(?<k>resource "aws_cloudwatch_event_target" "probe" \{[\s\S]*?assign_public_ip\s*=\s*)false/,
+    '$<k>true',
+  ),
 ];

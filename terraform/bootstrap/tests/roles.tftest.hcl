@@ -72,9 +72,11 @@ variables {
     ["sns:SetTopicAttributes", "arn:aws:sns:eu-west-1:123456789012:action-tracker-ENV-alarms"],
     ["sns:Subscribe", "arn:aws:sns:eu-west-1:123456789012:action-tracker-ENV-alarms"],
     ["sns:Unsubscribe", "arn:aws:sns:eu-west-1:123456789012:action-tracker-ENV-alarms:0a1b2c3d"],
-    # the reconcile schedule
+    # the reconcile and probe schedules
     ["events:PutRule", "arn:aws:events:eu-west-1:123456789012:rule/action-tracker-ENV-evidence-reconcile"],
     ["events:PutTargets", "arn:aws:events:eu-west-1:123456789012:rule/action-tracker-ENV-evidence-reconcile"],
+    ["events:PutRule", "arn:aws:events:eu-west-1:123456789012:rule/action-tracker-ENV-probe-round"],
+    ["events:PutTargets", "arn:aws:events:eu-west-1:123456789012:rule/action-tracker-ENV-probe-round"],
     # evidence and log buckets: every sub-resource the modules configure
     ["s3:CreateBucket", "arn:aws:s3:::action-tracker-ENV-logs-123456789012"],
     ["s3:PutBucketLogging", "arn:aws:s3:::action-tracker-ENV-evidence-123456789012"],
@@ -86,8 +88,9 @@ variables {
     ["s3:PutBucketOwnershipControls", "arn:aws:s3:::action-tracker-ENV-logs-123456789012"],
     ["s3:PutBucketPublicAccessBlock", "arn:aws:s3:::action-tracker-ENV-logs-123456789012"],
     ["s3:DeleteObjectVersion", "arn:aws:s3:::action-tracker-ENV-logs-123456789012/alb/AWSLogs/x.gz"],
-    # roles of the stack (execution, task, reconcile events, bastion) and the bastion's instance profile
+    # roles of the stack (execution, task, reconcile and probe events, bastion) and the bastion's instance profile
     ["iam:CreateRole", "arn:aws:iam::123456789012:role/action-tracker-ENV-reconcile-events"],
+    ["iam:CreateRole", "arn:aws:iam::123456789012:role/action-tracker-ENV-probe-events"],
     ["iam:AttachRolePolicy", "arn:aws:iam::123456789012:role/action-tracker-ENV-execution"],
     ["iam:PutRolePolicy", "arn:aws:iam::123456789012:role/action-tracker-ENV-task"],
     ["iam:PassRole", "arn:aws:iam::123456789012:role/action-tracker-ENV-bastion"],
@@ -110,7 +113,7 @@ variables {
     ["iam:CreateRole", "arn:aws:iam::123456789012:role/someone-else"],
   ]
   # The runtime roles: execution (ECR pull, logs), task (evidence and log buckets, the RDS
-  # secret through aws/secretsmanager), reconcile events (RunTask, PassRole to ECS tasks), bastion (SSM).
+  # secret through aws/secretsmanager), reconcile and probe events (RunTask, PassRole to ECS tasks), bastion (SSM).
   boundary_allows = [
     ["ecr:GetAuthorizationToken", "*"],
     ["ecr:BatchGetImage", "arn:aws:ecr:eu-west-1:123456789012:repository/action-tracker"],
@@ -142,6 +145,7 @@ variables {
     ["s3:GetLifecycleConfiguration", "arn:aws:s3:::action-tracker-prod-logs-123456789012"],
     ["iam:GetInstanceProfile", "arn:aws:iam::123456789012:instance-profile/action-tracker-prod-bastion"],
     ["iam:GetRolePolicy", "arn:aws:iam::123456789012:role/action-tracker-prod-reconcile-events"],
+    ["iam:GetRolePolicy", "arn:aws:iam::123456789012:role/action-tracker-prod-probe-events"],
     ["secretsmanager:GetSecretValue", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:action-tracker/prod/oidc-client-secret-AbCdEf"],
     ["ssm:GetParameter", "arn:aws:ssm:eu-west-1::parameter/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"],
     ["s3:PutObject", "arn:aws:s3:::action-tracker-tfstate-123456789012/action-tracker/prod/plans/42-1.tfplan"],

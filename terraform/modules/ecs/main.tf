@@ -31,6 +31,9 @@ locals {
   # their null-ness must be known at plan time (a resource attribute's is not).
   optional_refs = {
     evidence_kms_key_arn = var.evidence_kms_key_arn
+    # With the EventBridge schedule on, the tasks' own timers are off
+    # (PROBE_INTERVAL_S=0): rounds come from one place. Off, the app's default.
+    probe_interval_s = local.probe_enabled ? "0" : null
   }
 
   refs         = merge(local.required_refs, local.optional_refs)
@@ -95,6 +98,9 @@ locals {
 
   reconcile_enabled = var.evidence_reconcile_schedule != null
   reconcile_command = ["node", "dist/evidence-reconcile.mjs"]
+
+  probe_enabled = var.probe_schedule != null
+  probe_command = ["node", "dist/probe-round.mjs"]
 }
 
 ################################################################################
@@ -414,4 +420,120 @@ resource "aws_cloudwatch_event_target" "reconcile" {
 
   # The role must be able to run the task before the first schedule fires.
   depends_on = [aws_iam_role_policy.reconcile_events]
+}
+
+################################################################################
+# Probe rounds on a schedule (probe_schedule): the same task definition as a
+# one-off task that runs one round (dist/probe-round.mjs) and exits, instead of
+# each task's in-process timer. The round takes the PostgreSQL lease like any
+# other, so one still running (or a POST /api/v1/probes/rounds) makes it skip.
+################################################################################
+
+resource "aws_cloudwatch_event_rule" "probe" {
+  count = local.probe_enabled ? 1 : 0
+
+  name                = "${local.prefix}-probe-round"
+  description         = "Runs one probe round of ${local.prefix}"
+  schedule_expression = var.probe_schedule
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "probe_events_assume" {
+  count = local.probe_enabled ? 1 : 0
+
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "probe_events" {
+  count = local.probe_enabled ? 1 : 0
+
+  statement {
+    sid     = "RunTheProbeRoundTask"
+    actions = ["ecs:RunTask"]
+    # Any revision of this family (the rule follows the service's revision),
+    # and only on this cluster.
+    resources = ["arn:${local.partition}:ecs:${var.region}:${local.account_id}:task-definition/${aws_ecs_task_definition.this.family}:*"]
+
+    condition {
+      test     = "ArnEquals"
+      variable = "ecs:cluster"
+      values   = [aws_ecs_cluster.this.arn]
+    }
+  }
+
+  statement {
+    sid       = "PassTheTaskRoles"
+    actions   = ["iam:PassRole"]
+    resources = [var.execution_role_arn, var.task_role_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["ecs-tasks.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "probe_events" {
+  count = local.probe_enabled ? 1 : 0
+
+  name                 = "${local.prefix}-probe-events"
+  description          = "EventBridge runs the probe round task of ${local.prefix}"
+  assume_role_policy   = data.aws_iam_policy_document.probe_events_assume[0].json
+  permissions_boundary = var.permissions_boundary
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "probe_events" {
+  count = local.probe_enabled ? 1 : 0
+
+  name   = "run-probe-round-task"
+  role   = aws_iam_role.probe_events[0].id
+  policy = data.aws_iam_policy_document.probe_events[0].json
+}
+
+resource "aws_cloudwatch_event_target" "probe" {
+  count = local.probe_enabled ? 1 : 0
+
+  rule      = aws_cloudwatch_event_rule.probe[0].name
+  target_id = "probe-round"
+  arn       = aws_ecs_cluster.this.arn
+  role_arn  = aws_iam_role.probe_events[0].arn
+
+  ecs_target {
+    task_definition_arn = aws_ecs_task_definition.this.arn
+    task_count          = 1
+    launch_type         = "FARGATE"
+    platform_version    = "LATEST"
+
+    network_configuration {
+      subnets          = var.private_subnet_ids
+      security_groups  = [aws_security_group.this.id]
+      assign_public_ip = false
+    }
+  }
+
+  input = jsonencode({
+    containerOverrides = [
+      { name = "app", command = local.probe_command },
+    ]
+  })
+
+  # The role must be able to run the task before the first schedule fires.
+  depends_on = [aws_iam_role_policy.probe_events]
 }

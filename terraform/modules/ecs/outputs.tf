@@ -67,3 +67,13 @@ output "reconcile_events_role_arn" {
   description = "ARN of the role EventBridge uses to run the reconcile task, or null when off."
   value       = one(aws_iam_role.reconcile_events[*].arn)
 }
+
+output "probe_rule_name" {
+  description = "Name of the EventBridge rule that runs the probe round task, or null when the rounds are the tasks' own (probe_schedule null)."
+  value       = one(aws_cloudwatch_event_rule.probe[*].name)
+}
+
+output "probe_events_role_arn" {
+  description = "ARN of the role EventBridge uses to run the probe round task, or null when off."
+  value       = one(aws_iam_role.probe_events[*].arn)
+}

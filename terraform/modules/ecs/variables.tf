@@ -230,8 +230,19 @@ variable "evidence_reconcile_schedule" {
   }
 }
 
+variable "probe_schedule" {
+  description = "EventBridge schedule of the probe round task (`node dist/probe-round.mjs`), e.g. `rate(5 minutes)` or `cron(0/5 * * * ? *)`; it also sets PROBE_INTERVAL_S=0 so the tasks stop offering rounds themselves. null (the default) leaves the rounds to the tasks' in-process schedule (PROBE_INTERVAL_S unset, the app's default)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.probe_schedule == null || can(regex("^(rate\\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\\)|cron\\(\\S+( \\S+){5}\\))$", var.probe_schedule))
+    error_message = "probe_schedule must be null, rate(1 minute|hour|day), rate(<n> minutes|hours|days) with n >= 2, or cron(<six fields>)."
+  }
+}
+
 variable "permissions_boundary" {
-  description = "ARN of the permissions boundary set on the IAM role this module creates (the reconcile schedule's events role); null sets none."
+  description = "ARN of the permissions boundary set on the IAM roles this module creates (the events roles of the reconcile and probe schedules); null sets none."
   type        = string
   default     = null
 }

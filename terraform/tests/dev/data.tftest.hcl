@@ -50,9 +50,15 @@ run "dev_root" {
         oidc_groups_claim            = "custom:groups"
         oidc_role_map                = "sre-admins=admin,sre-leads=lead,sre=member,auditors=viewer"
         oidc_default_role            = "none"
-      }[v.ref] : tostring(v)) if try(v.ref, "") != "evidence_kms_key_arn"
+      }[v.ref] : tostring(v)) if !contains(["evidence_kms_key_arn", "probe_interval_s"], try(v.ref, ""))
     }
     error_message = "dev container environment is not container-environment.json with its refs resolved: ${jsonencode(module.ecs.container_environment)}"
+  }
+
+  # No probe_schedule: the tasks run the rounds themselves, at the app's default interval.
+  assert {
+    condition     = !contains(keys(module.ecs.container_environment), "PROBE_INTERVAL_S") && output.probe_rule_name == null && module.ecs.probe_events_role_arn == null
+    error_message = "without probe_schedule there is no probe rule or role, and PROBE_INTERVAL_S stays unset (the in-process schedule, 300 s)."
   }
 
   assert {
@@ -205,6 +211,60 @@ run "dev_root_teardown_and_options" {
   }
 }
 
+# Probe rounds from EventBridge: the rule exists and the tasks' own timers are off.
+run "dev_root_probe_schedule" {
+  command = plan
+
+  variables {
+    probe_schedule = "cron(0/5 * * * ? *)"
+  }
+
+  assert {
+    condition     = output.probe_rule_name == "action-tracker-dev-probe-round" && module.ecs.probe_events_role_arn != null
+    error_message = "probe_schedule must create the action-tracker-dev-probe-round rule and its events role."
+  }
+
+  assert {
+    condition     = lookup(module.ecs.container_environment, "PROBE_INTERVAL_S", null) == "0"
+    error_message = "with probe_schedule the tasks must get PROBE_INTERVAL_S=0 (rounds come from the schedule only)."
+  }
+
+  assert {
+    condition     = module.ecs.reconcile_rule_name == "action-tracker-dev-evidence-reconcile"
+    error_message = "the probe schedule comes beside the evidence reconcile, not instead of it."
+  }
+}
+
+run "dev_refuses_probe_schedule_plural_one" {
+  command = plan
+
+  variables {
+    probe_schedule = "rate(1 minutes)"
+  }
+
+  expect_failures = [var.probe_schedule]
+}
+
+run "dev_refuses_probe_schedule_free_text" {
+  command = plan
+
+  variables {
+    probe_schedule = "every 5 minutes"
+  }
+
+  expect_failures = [var.probe_schedule]
+}
+
+run "dev_refuses_probe_schedule_short_cron" {
+  command = plan
+
+  variables {
+    probe_schedule = "cron(0/5 * * *)"
+  }
+
+  expect_failures = [var.probe_schedule]
+}
+
 ################################################################################
 # Module ecs: task definition, service, scaling, reconcile schedule
 ################################################################################
@@ -342,6 +402,159 @@ run "ecs_module" {
     condition     = toset(one([for s in data.aws_iam_policy_document.reconcile_events[0].statement : s.resources if contains(s.actions, "ecs:RunTask")])) == toset(["arn:aws:ecs:eu-west-1:123456789012:task-definition/action-tracker-dev:*"])
     error_message = "the events role may run this task definition family only."
   }
+
+  # probe_schedule defaults to null: no probe rule, and the tasks keep their own schedule.
+  assert {
+    condition     = length(aws_cloudwatch_event_rule.probe) == 0 && length(aws_iam_role.probe_events) == 0 && length(aws_cloudwatch_event_target.probe) == 0
+    error_message = "without probe_schedule the module creates no probe rule, target or role."
+  }
+
+  assert {
+    condition     = !contains([for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.name], "PROBE_INTERVAL_S")
+    error_message = "without probe_schedule the task definition must leave PROBE_INTERVAL_S unset (the app's default)."
+  }
+}
+
+# The probe schedule: one round per fire, as a one-off task of the service's
+# task definition, run by a role that can do exactly that.
+run "ecs_module_probe_schedule" {
+  command = plan
+
+  module {
+    source = "./modules/ecs"
+  }
+
+  # The group's id comes at apply; fix it to check that the task gets the app's group.
+  override_resource {
+    target          = aws_security_group.this
+    override_during = plan
+    values = {
+      id = "sg-0aaaaaaaaaaaaaaa1"
+    }
+  }
+
+  variables {
+    vpc_id                       = "vpc-0123456789abcdef0"
+    private_subnet_ids           = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
+    alb_security_group_id        = "sg-0123456789abcdef0"
+    target_group_arn             = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/app-mock/0123456789abcdef"
+    alb_arn_suffix               = "app/mock/0123456789abcdef"
+    target_group_arn_suffix      = "targetgroup/app-mock/0123456789abcdef"
+    execution_role_arn           = "arn:aws:iam::123456789012:role/action-tracker-dev-execution"
+    task_role_arn                = "arn:aws:iam::123456789012:role/action-tracker-dev-task"
+    log_group_name               = "/ecs/action-tracker-dev"
+    evidence_bucket_name         = "action-tracker-dev-evidence-123456789012"
+    database_url                 = "postgres://tracker@db.example:5432/tracker?sslmode=verify-full"
+    database_password_secret_arn = var.mock_db_secret
+    alb_arn                      = var.mock_alb_arn
+    permissions_boundary         = "arn:aws:iam::123456789012:policy/action-tracker-dev-boundary"
+    probe_schedule               = "rate(5 minutes)"
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_rule.probe[0].name == "action-tracker-dev-probe-round" && aws_cloudwatch_event_rule.probe[0].schedule_expression == "rate(5 minutes)"
+    error_message = "the probe rule is action-tracker-dev-probe-round on probe_schedule."
+  }
+
+  assert {
+    condition     = jsondecode(aws_cloudwatch_event_target.probe[0].input) == { containerOverrides = [{ name = "app", command = ["node", "dist/probe-round.mjs"] }] }
+    error_message = "the probe target must override the app container's command with one probe round (node dist/probe-round.mjs)."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_target.probe[0].arn == aws_ecs_cluster.this.arn && aws_cloudwatch_event_target.probe[0].ecs_target[0].task_definition_arn == aws_ecs_task_definition.this.arn && aws_cloudwatch_event_target.probe[0].ecs_target[0].task_count == 1
+    error_message = "the probe target must run one task of the service's task definition on this cluster."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_target.probe[0].ecs_target[0].launch_type == "FARGATE" && aws_cloudwatch_event_target.probe[0].ecs_target[0].platform_version == "LATEST"
+    error_message = "the probe task runs on Fargate, platform LATEST."
+  }
+
+  assert {
+    condition = alltrue([for n in aws_cloudwatch_event_target.probe[0].ecs_target[0].network_configuration :
+      n.subnets == toset(["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]) && n.security_groups == toset(["sg-0aaaaaaaaaaaaaaa1"]) && n.assign_public_ip == false
+    ])
+    error_message = "the probe task runs in the private subnets with the app security group and no public IP (it reaches the hosts and the database like the service)."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_target.probe[0].role_arn == aws_iam_role.probe_events[0].arn
+    error_message = "EventBridge must run the probe task with the probe events role."
+  }
+
+  assert {
+    condition     = lookup({ for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.name => e.value }, "PROBE_INTERVAL_S", null) == "0"
+    error_message = "with probe_schedule the task definition must set PROBE_INTERVAL_S=0 (no in-process rounds)."
+  }
+
+  assert {
+    condition     = aws_iam_role.probe_events[0].name == "action-tracker-dev-probe-events" && aws_iam_role.probe_events[0].permissions_boundary == "arn:aws:iam::123456789012:policy/action-tracker-dev-boundary" && aws_iam_role_policy.probe_events[0].name == "run-probe-round-task"
+    error_message = "the probe events role is action-tracker-dev-probe-events (policy run-probe-round-task) and carries the permissions boundary."
+  }
+
+  assert {
+    condition = alltrue([for s in data.aws_iam_policy_document.probe_events_assume[0].statement :
+      s.actions == toset(["sts:AssumeRole"]) &&
+      toset(flatten([for p in s.principals : p.identifiers if p.type == "Service"])) == toset(["events.amazonaws.com"]) && length(s.principals) == 1 &&
+      [for c in s.condition : "${c.test} ${c.variable}=${join(",", c.values)}"] == ["StringEquals aws:SourceAccount=123456789012"]
+    ]) && length(data.aws_iam_policy_document.probe_events_assume[0].statement) == 1
+    error_message = "only EventBridge of this account may assume the probe events role."
+  }
+
+  # Least privilege: two statements, each naming its resources.
+  assert {
+    condition     = [for s in data.aws_iam_policy_document.probe_events[0].statement : s.sid] == ["RunTheProbeRoundTask", "PassTheTaskRoles"]
+    error_message = "the probe events role may run the task and pass its roles, nothing else."
+  }
+
+  assert {
+    condition = alltrue([for s in data.aws_iam_policy_document.probe_events[0].statement : s.actions == toset(["ecs:RunTask"]) &&
+      s.resources == toset(["arn:aws:ecs:eu-west-1:123456789012:task-definition/action-tracker-dev:*"]) &&
+      [for c in s.condition : "${c.test} ${c.variable}=${join(",", c.values)}"] == ["ArnEquals ecs:cluster=${aws_ecs_cluster.this.arn}"]
+    if s.sid == "RunTheProbeRoundTask"])
+    error_message = "the probe events role may run this task definition family only, on this cluster only."
+  }
+
+  assert {
+    condition = alltrue([for s in data.aws_iam_policy_document.probe_events[0].statement : s.actions == toset(["iam:PassRole"]) &&
+      s.resources == toset(["arn:aws:iam::123456789012:role/action-tracker-dev-execution", "arn:aws:iam::123456789012:role/action-tracker-dev-task"]) &&
+      [for c in s.condition : "${c.test} ${c.variable}=${join(",", c.values)}"] == ["StringEquals iam:PassedToService=ecs-tasks.amazonaws.com"]
+    if s.sid == "PassTheTaskRoles"])
+    error_message = "the probe events role may pass the execution and task roles only, and to ECS tasks only."
+  }
+
+  assert {
+    condition     = alltrue([for s in data.aws_iam_policy_document.probe_events[0].statement : alltrue([for r in s.resources : r != "*"]) && alltrue([for a in s.actions : !strcontains(a, "*")])])
+    error_message = "the probe events role's policy must name its actions and resources (no *)."
+  }
+}
+
+run "ecs_module_refuses_malformed_probe_schedule" {
+  command = plan
+
+  module {
+    source = "./modules/ecs"
+  }
+
+  variables {
+    vpc_id                       = "vpc-0123456789abcdef0"
+    private_subnet_ids           = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
+    alb_security_group_id        = "sg-0123456789abcdef0"
+    target_group_arn             = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/app-mock/0123456789abcdef"
+    alb_arn_suffix               = "app/mock/0123456789abcdef"
+    target_group_arn_suffix      = "targetgroup/app-mock/0123456789abcdef"
+    execution_role_arn           = "arn:aws:iam::123456789012:role/action-tracker-dev-execution"
+    task_role_arn                = "arn:aws:iam::123456789012:role/action-tracker-dev-task"
+    log_group_name               = "/ecs/action-tracker-dev"
+    evidence_bucket_name         = "action-tracker-dev-evidence-123456789012"
+    database_url                 = "postgres://tracker@db.example:5432/tracker?sslmode=verify-full"
+    database_password_secret_arn = var.mock_db_secret
+    alb_arn                      = var.mock_alb_arn
+    probe_schedule               = "rate(0 minutes)"
+  }
+
+  expect_failures = [var.probe_schedule]
 }
 
 ################################################################################

@@ -36,7 +36,7 @@ run "prod_root" {
         oidc_groups_claim            = "custom:groups"
         oidc_role_map                = "sre-admins=admin,sre-leads=lead,sre=member,auditors=viewer"
         oidc_default_role            = "none"
-      }[v.ref] : tostring(v)) if try(v.ref, "") != "evidence_kms_key_arn"
+      }[v.ref] : tostring(v)) if !contains(["evidence_kms_key_arn", "probe_interval_s"], try(v.ref, ""))
     }
     error_message = "prod container environment is not container-environment.json with its refs resolved: ${jsonencode(module.ecs.container_environment)}"
   }
@@ -95,6 +95,12 @@ run "prod_root" {
   assert {
     condition     = module.ecs.reconcile_rule_name == "action-tracker-prod-evidence-reconcile"
     error_message = "prod runs the evidence reconcile on a schedule."
+  }
+
+  # prod.tfvars: probe_schedule = null, the tasks run the rounds (one at a time, by the lease).
+  assert {
+    condition     = output.probe_rule_name == null && !contains(keys(module.ecs.container_environment), "PROBE_INTERVAL_S")
+    error_message = "prod.tfvars leaves the probe rounds to the tasks: no probe rule, PROBE_INTERVAL_S unset."
   }
 }
 
