@@ -73,9 +73,11 @@ function cacheControl(file: string): string {
 /**
  * The page's own routes, answered with index.html: an action's permalink,
  * /actions/7, also as /actions/ACT-7 (any case) and /actions/7/ (the page puts
- * /actions/7 in the address bar). No leading zeros, nothing below it.
+ * /actions/7 in the address bar); the hosts and changes views, /hosts and
+ * /changes, and their permalinks /hosts/3 and /changes/12. No leading zeros,
+ * nothing below them.
  */
-export const PAGE_ROUTE = /^\/actions\/(?:[aA][cC][tT]-)?[1-9][0-9]{0,15}\/?$/;
+export const PAGE_ROUTE = /^\/(?:actions\/(?:[aA][cC][tT]-)?[1-9][0-9]{0,15}|(?:hosts|changes)(?:\/[1-9][0-9]{0,15})?)\/?$/;
 
 /** Maps a raw URL path to a file under root, or undefined when it may not be served. */
 export function resolveStaticPath(root: string, rawPath: string): string | undefined {

@@ -22,6 +22,7 @@ import { evidenceList, uploadZone } from './evidence';
 import { linkify, refreshTimes, timeAgo, when } from './format';
 import { can, isFinished, PRIORITY_LABEL, ROLES, STATUS_LABEL, STATUSES, type Role, type Status } from './lifecycle';
 import { findAction } from './list';
+import { actionInventory } from './related';
 import { leaveDetail, pushDetail, routeId } from './route';
 import { announce, askNotes, askReason, changeStatus } from './status';
 import { toast } from './toast';
@@ -75,6 +76,14 @@ function describe(e: HistoryEvent): string {
       return `attached ${show(changes.evidence?.[1])}`;
     case 'evidence_deleted':
       return `deleted evidence ${show(changes.evidence?.[0])}`;
+    case 'host_linked':
+      return `linked host ${show(changes.host?.[1])}`;
+    case 'host_unlinked':
+      return `unlinked host ${show(changes.host?.[0])}`;
+    case 'change_linked':
+      return `linked change ${show(changes.change?.[1])}`;
+    case 'change_unlinked':
+      return `unlinked change ${show(changes.change?.[0])}`;
     default:
       return String(e.kind);
   }
@@ -242,6 +251,8 @@ export function openDetail(target: Action | number, hooks: DetailHooks, fromUrl 
   const evidence = h('div');
   const history = h('div', null, h('p', { class: 'muted' }, 'Loading history…'));
   const statusHooks = { changed: (a: Action) => applied(a), reload: () => void refresh(true) };
+  // What changed before this, its hosts and its linked changes (a link is an edit: the history shows it).
+  const inventory = actionInventory(id, { changed: () => void refresh(true) }, m);
 
   const edit = h('button', { type: 'button' }, 'Edit');
   edit.addEventListener('click', () =>
@@ -381,6 +392,7 @@ export function openDetail(target: Action | number, hooks: DetailHooks, fromUrl 
       renderAction(a);
       if (first) mount(a);
       fill(history, historyList(events.items));
+      inventory.refresh();
       refreshTimes(m.dialog);
       if (notify) hooks.changed(a);
     } catch (error) {
@@ -397,6 +409,7 @@ export function openDetail(target: Action | number, hooks: DetailHooks, fromUrl 
     m.body.replaceChildren(
       toolbar,
       info,
+      ...inventory.nodes,
       h(
         'section',
         { 'aria-labelledby': `${m.heading.id}-ev` },

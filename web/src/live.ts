@@ -17,7 +17,10 @@
 //
 // The open detail can follow along: every applied change is also dispatched on
 // window as `live:action` (detail: the Action) and every deletion as
-// `live:deleted` (detail: { action_id, key, actor, at }).
+// `live:deleted` (detail: { action_id, key, actor, at }). Host activity and
+// changes are dispatched the same way, for the hosts and changes views and
+// their details: `live:host` ({ event_id, activity, host }) and `live:change`
+// ({ event_id, change }).
 import { api, identityHeaders, problemText, readProblem, session, type Action, type ActionList } from './api';
 import { byId, fill, h } from './dom';
 import { refreshFacetsSoon } from './facets';
@@ -178,6 +181,7 @@ function dispatch(type: string, data: string): void {
   }
   if (type === 'action') applyAction(body as ActionEvent);
   else if (type === 'deleted') applyDeleted(body as DeletedEvent);
+  else if (type === 'host' || type === 'change') return void dispatchEvent(new CustomEvent(`live:${type}`, { detail: body }));
   else if (type === 'reset') {
     clearNews();
     void hooks.reloadView();

@@ -16,8 +16,13 @@ describe('resolveStaticPath', () => {
     expect(resolveStaticPath(root, '/docs/')).toBe(join(root, 'docs', 'index.html'));
   });
 
-  it("serves index.html for an action's permalink: /actions/{id}, /actions/ACT-{id} in any case, and with a trailing slash", () => {
+  it("serves index.html for the page's routes: /actions/{id} and /actions/ACT-{id} in any case, /hosts[/{id}], /changes[/{id}], with a trailing slash", () => {
     for (const path of [
+      '/hosts',
+      '/hosts/',
+      '/hosts/3',
+      '/changes',
+      '/changes/12/',
       '/actions/7',
       '/actions/9007199254740991',
       '/actions/ACT-7',
@@ -40,6 +45,11 @@ describe('resolveStaticPath', () => {
       '/actions/%37',
       '/actions',
       '/Actions/7',
+      '/hosts/03',
+      '/hosts/3/activity',
+      '/changes/x',
+      '/hostsx',
+      '/Hosts',
     ]) {
       expect(resolveStaticPath(root, other)).not.toBe(join(root, 'index.html'));
     }
