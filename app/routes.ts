@@ -21,6 +21,34 @@ import deleteEvidence from '../handlers/evidence/delete';
 import listDeletions from '../handlers/deletions/list';
 import liveEvents from '../handlers/events/stream';
 import actionFacets from '../handlers/actions/facets';
+// inventory: hosts (imports)
+import listHosts from '../handlers/hosts/list';
+import createHost from '../handlers/hosts/create';
+import getHost from '../handlers/hosts/get';
+import updateHost from '../handlers/hosts/update';
+import deleteHost from '../handlers/hosts/delete';
+import listHostActivity from '../handlers/hosts/activity/list';
+import createHostActivity from '../handlers/hosts/activity/create';
+import listActionHosts from '../handlers/actions/hosts/list';
+import linkActionHost from '../handlers/actions/hosts/link';
+import unlinkActionHost from '../handlers/actions/hosts/unlink';
+import listActionChanges from '../handlers/actions/changes/list';
+import linkActionChange from '../handlers/actions/changes/link';
+import unlinkActionChange from '../handlers/actions/changes/unlink';
+// inventory: changes and ingestion (imports)
+import listChanges from '../handlers/changes/list';
+import createChange from '../handlers/changes/create';
+import getChange from '../handlers/changes/get';
+import updateChange from '../handlers/changes/update';
+import deleteChange from '../handlers/changes/delete';
+import artifactContent from '../handlers/changes/artifacts/content';
+import ingestTerraform from '../handlers/ingest/terraform';
+import ingestAnsible from '../handlers/ingest/ansible';
+import ingestInventory from '../handlers/ingest/inventory';
+import relatedChanges from '../handlers/actions/related-changes';
+// inventory: probes (imports)
+import probeState from '../handlers/probes/state';
+import runProbes from '../handlers/probes/run';
 import me from '../handlers/me/get';
 import createToken from '../handlers/tokens/create';
 import listTokens from '../handlers/tokens/list';
@@ -46,6 +74,34 @@ export const ROUTES = {
   'evidence/delete': deleteEvidence,
   'deletions/list': listDeletions,
   'events/stream': liveEvents,
+  // inventory: hosts (routes)
+  'hosts/list': listHosts,
+  'hosts/create': createHost,
+  'hosts/get': getHost,
+  'hosts/update': updateHost,
+  'hosts/delete': deleteHost,
+  'hosts/activity/list': listHostActivity,
+  'hosts/activity/create': createHostActivity,
+  'actions/hosts/list': listActionHosts,
+  'actions/hosts/link': linkActionHost,
+  'actions/hosts/unlink': unlinkActionHost,
+  'actions/changes/list': listActionChanges,
+  'actions/changes/link': linkActionChange,
+  'actions/changes/unlink': unlinkActionChange,
+  // inventory: changes and ingestion (routes)
+  'changes/list': listChanges,
+  'changes/create': createChange,
+  'changes/get': getChange,
+  'changes/update': updateChange,
+  'changes/delete': deleteChange,
+  'changes/artifacts/content': artifactContent,
+  'ingest/terraform': ingestTerraform,
+  'ingest/ansible': ingestAnsible,
+  'ingest/inventory': ingestInventory,
+  'actions/related-changes': relatedChanges,
+  // inventory: probes (routes)
+  'probes/state': probeState,
+  'probes/run': runProbes,
   'me/get': me,
   'tokens/create': createToken,
   'tokens/list': listTokens,

@@ -4,8 +4,11 @@
 // answer derived from the contract's tables written out below — not from
 // lib/domain. A refused request must change nothing stored.
 import { randomUUID, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { as, createAction, createActionIn, ENGINES, expectProblem, startApp, storedState, type TestApp } from '../support/app';
+import { OPERATIONS } from '../../app/routes';
+import { as, createAction, createActionIn, ENGINES, expectProblem, startApp, storedState, type Reply, type TestApp } from '../support/app';
 import { modeApp, type ModeApp } from '../support/modes';
 import { albToken, oidcConfig, SIGNER_ARN, startKeyServer, type KeyServer } from '../support/oidc';
 
@@ -33,6 +36,8 @@ interface RouteCase {
   success: number;
   /** Decided in issue 13: API tokens do not manage tokens, whatever their role. */
   peopleOnly?: true;
+  /** Its success is a stream that stays open (the live events): only its status and type are read. */
+  streamed?: true;
   /** Builds the request against fresh data, made through the trusted-headers app. */
   prepare(app: TestApp): Promise<Prepared>;
 }
@@ -59,6 +64,70 @@ async function freshToken(app: TestApp): Promise<number> {
   return res.body.id;
 }
 
+let serial = 0;
+/** A name no other request of the run uses. */
+const unique = (prefix: string) => `${prefix}-${++serial}-${randomUUID().slice(0, 8)}`;
+
+let closed: Promise<number> | undefined;
+/** A loopback port nothing listens on: a probe of it is refused at once. */
+function closedPort(): Promise<number> {
+  closed ??= new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+  return closed;
+}
+
+/** A host's fields: on loopback, at a closed port, so that no probe round waits for it. */
+const hostFields = async () => ({ hostname: unique('matrix-host'), ip_addresses: ['127.0.0.1'], probe_port: await closedPort() });
+
+async function freshHost(app: TestApp): Promise<number> {
+  const res = await app.call('POST', '/api/v1/hosts', { as: as.member, body: await hostFields() });
+  if (res.status !== 201) throw new Error(`host failed: ${res.status} ${res.text}`);
+  return res.body.id;
+}
+
+async function freshChange(app: TestApp): Promise<number> {
+  const res = await app.call('POST', '/api/v1/changes', { as: as.member, body: { title: 'Matrix change' } });
+  if (res.status !== 201) throw new Error(`change failed: ${res.status} ${res.text}`);
+  return res.body.id;
+}
+
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/ingest/${name}`, import.meta.url), 'utf8');
+const PLAN = fixture('plan.json');
+const RECAP = fixture('recap.json');
+const INVENTORY = fixture('inventory.json');
+/** A commit SHA no other request of the run uses: a document posted with it is recorded anew (201), not replayed (200). */
+const freshCommit = () => randomUUID().replace(/-/g, '');
+
+/** An ingestion: the document as it is, with a fresh correlation key. */
+const ingestion = (kind: 'terraform' | 'ansible' | 'inventory', document: string, query = `commit_sha=${freshCommit()}`): Prepared => ({
+  path: `/api/v1/ingest/${kind}?${query}`,
+  body: document,
+  headers: { 'content-type': 'application/json' },
+});
+
+/** A change with a raw document (the plan): its id and the artifact's. */
+async function freshArtifact(app: TestApp): Promise<{ change: number; artifact: number }> {
+  const { path, body, headers } = ingestion('terraform', PLAN);
+  const res = await app.call('POST', path, { as: as.member, body, headers });
+  if (res.status !== 201) throw new Error(`ingest failed: ${res.status} ${res.text}`);
+  return { change: res.body.change.id, artifact: res.body.change.artifacts[0].id };
+}
+
+async function linked(app: TestApp, kind: 'hosts' | 'changes'): Promise<string> {
+  const id = await fresh(app);
+  const other = kind === 'hosts' ? await freshHost(app) : await freshChange(app);
+  const path = `/api/v1/actions/${id}/${kind}/${other}`;
+  const res = await app.call('PUT', path, { as: as.member });
+  if (res.status !== 200) throw new Error(`link failed: ${res.status} ${res.text}`);
+  return path;
+}
+
 const ROUTES: RouteCase[] = [
   { name: 'health', method: 'GET', path: '/health', who: 'anyone', success: 200, prepare: async () => ({ path: '/health' }) },
   {
@@ -78,6 +147,14 @@ const ROUTES: RouteCase[] = [
     who: 'viewer',
     success: 200,
     prepare: async () => ({ path: '/api/v1/actions' }),
+  },
+  {
+    name: 'count facets',
+    method: 'GET',
+    path: '/api/v1/actions/facets',
+    who: 'viewer',
+    success: 200,
+    prepare: async () => ({ path: '/api/v1/actions/facets' }),
   },
   {
     name: 'create an action',
@@ -238,6 +315,230 @@ const ROUTES: RouteCase[] = [
     success: 200,
     prepare: async () => ({ path: '/api/v1/deletions' }),
   },
+  {
+    name: 'open the live events',
+    method: 'GET',
+    path: '/api/v1/events',
+    who: 'viewer',
+    streamed: true,
+    success: 200,
+    prepare: async () => ({ path: '/api/v1/events' }),
+  },
+  // The inventory (issue 16): hosts, their activity, changes, ingestion, links to actions, probes.
+  {
+    name: 'list hosts',
+    method: 'GET',
+    path: '/api/v1/hosts',
+    who: 'viewer',
+    success: 200,
+    prepare: async () => ({ path: '/api/v1/hosts' }),
+  },
+  {
+    name: 'add a host',
+    method: 'POST',
+    path: '/api/v1/hosts',
+    who: 'member',
+    success: 201,
+    prepare: async () => ({ path: '/api/v1/hosts', body: await hostFields() }),
+  },
+  {
+    name: 'read a host',
+    method: 'GET',
+    path: '/api/v1/hosts/{id}',
+    who: 'viewer',
+    success: 200,
+    prepare: async (app) => ({ path: `/api/v1/hosts/${await freshHost(app)}` }),
+  },
+  {
+    name: 'edit a host',
+    method: 'PATCH',
+    path: '/api/v1/hosts/{id}',
+    who: 'member',
+    success: 200,
+    prepare: async (app) => ({ path: `/api/v1/hosts/${await freshHost(app)}`, body: { os: 'Ubuntu 24.04' } }),
+  },
+  {
+    name: 'delete a host',
+    method: 'DELETE',
+    path: '/api/v1/hosts/{id}',
+    who: 'admin',
+    success: 204,
+    prepare: async (app) => ({ path: `/api/v1/hosts/${await freshHost(app)}` }),
+  },
+  {
+    name: 'list host activity',
+    method: 'GET',
+    path: '/api/v1/hosts/{id}/activity',
+    who: 'viewer',
+    success: 200,
+    prepare: async (app) => ({ path: `/api/v1/hosts/${await freshHost(app)}/activity` }),
+  },
+  {
+    name: 'record host activity',
+    method: 'POST',
+    path: '/api/v1/hosts/{id}/activity',
+    who: 'member',
+    success: 201,
+    prepare: async (app) => ({
+      path: `/api/v1/hosts/${await freshHost(app)}/activity`,
+      body: { kind: 'patch', summary: 'Applied patches' },
+    }),
+  },
+  {
+    name: 'list an action’s hosts',
+    method: 'GET',
+    path: '/api/v1/actions/{id}/hosts',
+    who: 'viewer',
+    success: 200,
+    prepare: async (app) => ({ path: `/api/v1/actions/${await fresh(app)}/hosts` }),
+  },
+  {
+    name: 'link a host to an action',
+    method: 'PUT',
+    path: '/api/v1/actions/{id}/hosts/{host_id}',
+    who: 'member',
+    success: 200,
+    prepare: async (app) => ({ path: `/api/v1/actions/${await fresh(app)}/hosts/${await freshHost(app)}` }),
+  },
+  {
+    name: 'unlink a host from an action',
+    method: 'DELETE',
+    path: '/api/v1/actions/{id}/hosts/{host_id}',
+    who: 'member',
+    success: 204,
+    prepare: async (app) => ({ path: await linked(app, 'hosts') }),
+  },
+  {
+    name: 'list an action’s changes',
+    method: 'GET',
+    path: '/api/v1/actions/{id}/changes',
+    who: 'viewer',
+    success: 200,
+    prepare: async (app) => ({ path: `/api/v1/actions/${await fresh(app)}/changes` }),
+  },
+  {
+    name: 'link a change to an action',
+    method: 'PUT',
+    path: '/api/v1/actions/{id}/changes/{change_id}',
+    who: 'member',
+    success: 200,
+    prepare: async (app) => ({ path: `/api/v1/actions/${await fresh(app)}/changes/${await freshChange(app)}` }),
+  },
+  {
+    name: 'unlink a change from an action',
+    method: 'DELETE',
+    path: '/api/v1/actions/{id}/changes/{change_id}',
+    who: 'member',
+    success: 204,
+    prepare: async (app) => ({ path: await linked(app, 'changes') }),
+  },
+  {
+    name: 'list changes',
+    method: 'GET',
+    path: '/api/v1/changes',
+    who: 'viewer',
+    success: 200,
+    prepare: async () => ({ path: '/api/v1/changes' }),
+  },
+  {
+    name: 'record a change',
+    method: 'POST',
+    path: '/api/v1/changes',
+    who: 'member',
+    success: 201,
+    prepare: async () => ({ path: '/api/v1/changes', body: { title: 'Matrix change', commit_sha: freshCommit() } }),
+  },
+  {
+    name: 'read a change',
+    method: 'GET',
+    path: '/api/v1/changes/{id}',
+    who: 'viewer',
+    success: 200,
+    prepare: async (app) => ({ path: `/api/v1/changes/${await freshChange(app)}` }),
+  },
+  {
+    name: 'edit a change',
+    method: 'PATCH',
+    path: '/api/v1/changes/{id}',
+    who: 'member',
+    success: 200,
+    prepare: async (app) => ({ path: `/api/v1/changes/${await freshChange(app)}`, body: { outcome: 'failed' } }),
+  },
+  {
+    name: 'delete a change',
+    method: 'DELETE',
+    path: '/api/v1/changes/{id}',
+    who: 'admin',
+    success: 204,
+    prepare: async (app) => ({ path: `/api/v1/changes/${await freshChange(app)}` }),
+  },
+  {
+    name: 'download a change’s artifact',
+    method: 'GET',
+    path: '/api/v1/changes/{id}/artifacts/{artifact_id}/content',
+    who: 'viewer',
+    success: 200,
+    prepare: async (app) => {
+      const { change, artifact } = await freshArtifact(app);
+      return { path: `/api/v1/changes/${change}/artifacts/${artifact}/content` };
+    },
+  },
+  {
+    name: 'ingest a Terraform plan',
+    method: 'POST',
+    path: '/api/v1/ingest/terraform',
+    who: 'member',
+    success: 201,
+    prepare: async () => ingestion('terraform', PLAN),
+  },
+  {
+    name: 'ingest an Ansible recap',
+    method: 'POST',
+    path: '/api/v1/ingest/ansible',
+    who: 'member',
+    success: 201,
+    prepare: async () => ingestion('ansible', RECAP),
+  },
+  {
+    // An inventory writes only when its hosts change: each post gives them another environment.
+    name: 'ingest an inventory',
+    method: 'POST',
+    path: '/api/v1/ingest/inventory',
+    who: 'member',
+    success: 201,
+    prepare: async () => ingestion('inventory', INVENTORY, `commit_sha=${freshCommit()}&environment=${unique('matrix-env')}`),
+  },
+  {
+    name: 'what changed before an action',
+    method: 'GET',
+    path: '/api/v1/actions/{id}/related-changes',
+    who: 'viewer',
+    success: 200,
+    prepare: async (app) => ({ path: `/api/v1/actions/${await fresh(app)}/related-changes` }),
+  },
+  {
+    name: 'read the probe rounds',
+    method: 'GET',
+    path: '/api/v1/probes',
+    who: 'viewer',
+    success: 200,
+    prepare: async () => ({ path: '/api/v1/probes' }),
+  },
+  {
+    name: 'run a probe round',
+    method: 'POST',
+    path: '/api/v1/probes/rounds',
+    who: 'member',
+    success: 200,
+    prepare: async (app) => {
+      // A round probes every host not retired: the other cases' hosts (the inventory's on addresses
+      // that would time out among them) are retired first, and one fresh host on a closed loopback
+      // port is left to probe (refused at once: unhealthy).
+      await app.db.query(`UPDATE hosts SET status = 'retired' WHERE status <> 'retired'`);
+      await freshHost(app);
+      return { path: '/api/v1/probes/rounds' };
+    },
+  },
   { name: 'who am I', method: 'GET', path: '/api/v1/me', who: 'viewer', success: 200, prepare: async () => ({ path: '/api/v1/me' }) },
   {
     name: 'make an API token',
@@ -374,9 +675,51 @@ function expectedStatus(route: RouteCase, caller: CallerCase): number {
   return route.success;
 }
 
+/** The inventory's tables, digested, beside storedState's: a refused request changes none of them either. */
+const INVENTORY_TABLES = [
+  'hosts',
+  'host_activity',
+  'changes',
+  'change_resources',
+  'change_hosts',
+  'change_tasks',
+  'change_artifacts',
+  'action_hosts',
+  'action_changes',
+  'probe_lease',
+];
+
+async function stored(app: TestApp) {
+  const digest = (table: string) =>
+    `(SELECT count(*) || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM ${table} t) AS ${table}`;
+  const { rows } = await app.db.query<Record<string, string>>(`SELECT ${INVENTORY_TABLES.map(digest).join(', ')}`);
+  return { ...(await storedState(app)), ...rows[0]! };
+}
+
+/** A request whose success is a stream that stays open: the answer's head is read, then the stream closed. */
+async function callStreamed(app: TestApp, baseUrl: string, method: string, path: string, headers: Record<string, string>): Promise<Reply> {
+  const res = await fetch(baseUrl + path, { method, headers });
+  if (res.ok && /^text\/event-stream/.test(res.headers.get('content-type') ?? '')) {
+    await res.body?.cancel();
+    return { status: res.status, headers: res.headers, text: '', body: undefined };
+  }
+  const text = await res.text();
+  app.expectConforming(method, path, { status: res.status, headers: res.headers, text });
+  const body: unknown = /json/.test(res.headers.get('content-type') ?? '') && text ? JSON.parse(text) : undefined;
+  return { status: res.status, headers: res.headers, text, body };
+}
+
 const MATRIX = ROUTES.flatMap((route) =>
   CALLERS.map((caller) => ({ route, caller, expected: expectedStatus(route, caller), label: `${route.method} ${route.name}` })),
 );
+
+describe('the matrix', () => {
+  it('has a route case for every operation of the route table', () => {
+    const covered = new Set(ROUTES.map((r) => `${r.method} ${r.path}`));
+    const missing = OPERATIONS.map((o) => `${o.spec.method} ${o.spec.path}`).filter((key) => !covered.has(key));
+    expect(missing, 'operations of app/routes.ts without a RouteCase in ROUTES').toEqual([]);
+  });
+});
 
 describe.each(ENGINES)('roles on %s', (engine) => {
   let app: TestApp;
@@ -425,21 +768,23 @@ describe.each(ENGINES)('roles on %s', (engine) => {
   describe('role × route matrix', () => {
     it.each(MATRIX)('$label as $caller.name ($caller.mode) → $expected', async ({ route, caller, expected }) => {
       const request = await route.prepare(app);
-      const before = await storedState(app);
+      const before = await stored(app);
       const headers = { ...request.headers, ...caller.headers(credentials) };
       const target = appOf(caller.mode);
-      const res =
-        target === app
+      const res = route.streamed
+        ? await callStreamed(app, target.baseUrl, route.method, request.path, headers)
+        : target === app
           ? await app.call(route.method, request.path, { as: null, headers, body: request.body })
           : await (target as ModeApp).call(route.method, request.path, { headers, body: request.body });
       if (expected >= 400) {
         expectProblem(res, expected);
         // A refused request changes nothing.
-        expect(await storedState(app)).toEqual(before);
+        expect(await stored(app)).toEqual(before);
       } else {
         expect(res.status, res.text).toBe(expected);
+        if (route.streamed) expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
         if (route.method !== 'GET' && caller.role) {
-          expect(await storedState(app)).not.toEqual(before);
+          expect(await stored(app)).not.toEqual(before);
         }
       }
     });
