@@ -86,6 +86,8 @@ interface ProblemOptions {
   errors?: FieldError[];
   headers?: Record<string, string>;
   cause?: unknown;
+  /** A 5xx whose detail is the service's own words and says what to do (too many uploads at once): shown. */
+  expose?: true;
 }
 
 export class HttpProblem extends Error {
@@ -94,6 +96,7 @@ export class HttpProblem extends Error {
   readonly status: number;
   readonly errors?: FieldError[];
   readonly headers?: Record<string, string>;
+  private readonly exposed: boolean;
 
   constructor(slug: ProblemSlug, detail: string, options: ProblemOptions = {}) {
     super(detail, { cause: options.cause });
@@ -101,6 +104,7 @@ export class HttpProblem extends Error {
     this.status = PROBLEMS[slug].status;
     this.errors = options.errors;
     this.headers = options.headers;
+    this.exposed = options.expose === true;
   }
 
   get title(): string {
@@ -109,7 +113,7 @@ export class HttpProblem extends Error {
 
   /** Whether the message may be shown to a client. */
   get expose(): boolean {
-    return this.status < 500;
+    return this.status < 500 || this.exposed;
   }
 }
 

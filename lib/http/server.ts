@@ -164,7 +164,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const problem = new HttpProblem(
       'unavailable',
       `${limits.MAX_CONCURRENT_UPLOADS} uploads are in progress on this server; try again in a moment.`,
-      { headers: { 'retry-after': '5' } },
+      { headers: { 'retry-after': '5' }, expose: true },
     );
     writeResult(res, problemResult(problem, { requestId, instance: target.path }), {
       ...drainHeaders(),

@@ -88,8 +88,8 @@ export async function withDocument<T>(
   if (slots.count >= config.MAX_CONCURRENT_INGESTS) {
     throw new HttpProblem(
       'unavailable',
-      `This server is ingesting as many documents as it takes at once (MAX_CONCURRENT_INGESTS=${config.MAX_CONCURRENT_INGESTS}); try again in a moment.`,
-      { headers: { 'retry-after': '5' } },
+      `This server is ingesting as many documents as it takes together (MAX_CONCURRENT_INGESTS=${config.MAX_CONCURRENT_INGESTS}); try again in a moment.`,
+      { headers: { 'retry-after': '5' }, expose: true },
     );
   }
   slots.count++;

@@ -623,7 +623,7 @@ describe.each(ENGINES)('ingestion on %s', (engine) => {
         const slow = trickle(small, '/api/v1/ingest/terraform?commit_sha=0123abc', doc.subarray(0, 10));
         await new Promise((r) => setTimeout(r, 200));
         const refused = await ingest(small, 'inventory', INVENTORY);
-        expectProblem(refused, 503);
+        expect(expectProblem(refused, 503).detail).toContain('MAX_CONCURRENT_INGESTS=1');
         expect(refused.headers.get('retry-after')).toBe('5');
         slow.finish(doc.subarray(10));
         const done = await slow.answer;

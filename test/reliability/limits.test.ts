@@ -443,6 +443,8 @@ describe('concurrent uploads per process', () => {
         type: `${PROBLEM_BASE}unavailable`,
         status: 503,
         request_id: refused.headers.get('x-request-id'),
+        // Its own words, not the hidden detail of a 5xx: the client learns why and what to do.
+        detail: expect.stringMatching(/uploads are in progress on this server; try again in a moment\.$/),
       });
       expect(served.lines().some((l) => l.msg === 'request' && l.status === 503 && l.route === '/api/v1/actions/{id}/evidence')).toBe(true);
       // Reading is not uploading.
