@@ -217,6 +217,10 @@ export function openPostgres(url: string, cfg: PostgresOptions, logger: Logger, 
         throw error;
       } finally {
         client.off('error', onError);
+        // A discarded connection may still hear from its server as it goes (the backend's own
+        // 57P01 after a pg_terminate_backend, read after the release): without a listener that
+        // 'error' event would end the process (seen under load in database-faults.test.ts).
+        if (discard) client.on('error', () => undefined);
         client.release(discard ? new Error('connection discarded after a failure') : undefined);
       }
     },
