@@ -11,7 +11,7 @@
 // REQUESTS times on one connection after WARMUP; printed: p50/p99 latency and
 // PostgreSQL CPU per request (the CPU time of every `postgres` process, from /proc).
 //
-//   npm run bench:inventory [-- --requests 200 --changes 100000 --hosts 5000 --plan-mb 50]
+//   npm run bench:inventory [-- --requests 200 --changes 100000 --hosts 5000 --plan-mb 45]
 //   BENCH_DATABASE_URL   the server to use (default postgres://postgres@127.0.0.1:5432/postgres)
 import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -27,7 +27,7 @@ const ROWS = 1_000_000;
 const REQUESTS = Number(arg('requests', 200));
 const CHANGES = Number(arg('changes', 100_000));
 const HOSTS = Number(arg('hosts', 5_000));
-const PLAN_MB = Number(arg('plan-mb', 50));
+const PLAN_MB = Number(arg('plan-mb', 45));
 const WARMUP = 20;
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const log = (line) => process.stderr.write(`# ${line}\n`);
@@ -57,7 +57,7 @@ const large = await prepareLargeDatabase({ adminUrl, database, rows: ROWS, expec
 const seeded = performance.now();
 await withClient(large.url, async (c) => {
   await c.query(
-    'TRUNCATE hosts, changes, action_hosts, action_changes, change_hosts, change_resources, change_tasks, change_artifacts, host_activity CASCADE',
+    'TRUNCATE hosts, changes, action_hosts, action_changes, change_hosts, change_resources, change_tasks, change_artifacts, host_activity RESTART IDENTITY CASCADE',
   );
   const components = `(SELECT array_agg(DISTINCT component) FROM actions WHERE component IS NOT NULL)`;
   await c.query(
