@@ -571,6 +571,8 @@ describeBrowser('the detail and the dialogs in Chromium', () => {
     const detail = topDialog(page);
     await detail.getByTestId('history').waitFor();
     await expect.poll(() => detail.getByTestId('detail-status').textContent()).toBe('Open');
+    // Only what is written once the page's stream is open reaches it without a reload.
+    await expect.poll(() => page.getByTestId('live-state').textContent(), { timeout: 10_000 }).toBe('Live');
 
     // A teammate (another client) moves it: the detail and its history follow without a reload.
     await apiCall(lee, 'POST', `/api/v1/actions/${a.id}/status`, { status: 'blocked' }, a.version);
