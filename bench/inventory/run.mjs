@@ -59,22 +59,22 @@ await withClient(large.url, async (c) => {
   await c.query(
     'TRUNCATE hosts, changes, action_hosts, action_changes, change_hosts, change_resources, change_tasks, change_artifacts, host_activity RESTART IDENTITY CASCADE',
   );
-  const components = `(SELECT array_agg(DISTINCT component) FROM actions WHERE component IS NOT NULL)`;
+  const components = `(SELECT array_agg(DISTINCT component) AS c FROM actions WHERE component IS NOT NULL) k`;
   await c.query(
     `INSERT INTO hosts (hostname, ip_addresses, environment, component, instance_id, source, status, created_by, updated_by, last_seen)
-     SELECT 'host-' || i, ARRAY['127.0.0.1'], (ARRAY['prod','staging','dev'])[1 + i % 3], c[1 + i % array_length(c, 1)],
+     SELECT 'host-' || i, ARRAY['127.0.0.1'], (ARRAY['prod','staging','dev'])[1 + i % 3], k.c[1 + i % array_length(k.c, 1)],
             'i-' || lpad(to_hex(i), 17, '0'), 'terraform', 'unknown', 'bench', 'bench', now() - random() * interval '1 day'
-     FROM generate_series(1, $1::int) i, ${components} c`,
+     FROM generate_series(1, $1::int) i, ${components}`,
     [HOSTS],
   );
   await c.query(
     `INSERT INTO changes (title, source, environment, component, commit_sha, build_id, started_at, finished_at, outcome,
                           creates, updates, deletes, replaces, created_by, updated_by)
      SELECT 'Change ' || i, (ARRAY['terraform','ansible','manual'])[1 + i % 3]::inventory_source,
-            (ARRAY['prod','staging','dev'])[1 + i % 3], c[1 + floor(random() * array_length(c, 1))::int],
+            (ARRAY['prod','staging','dev'])[1 + i % 3], k.c[1 + floor(random() * array_length(k.c, 1))::int],
             md5(i::text), 'build-' || i, t, t + interval '4 minutes', 'succeeded',
             floor(random() * 5)::int, floor(random() * 5)::int, floor(random() * 2)::int, floor(random() * 2)::int, 'bench', 'bench'
-     FROM generate_series(1, $1::int) i, ${components} c, LATERAL (SELECT now() - random() * interval '365 days' AS t) x`,
+     FROM generate_series(1, $1::int) i, ${components}, LATERAL (SELECT now() - random() * interval '365 days' AS t) x`,
     [CHANGES],
   );
   await c.query(
