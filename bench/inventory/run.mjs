@@ -74,7 +74,7 @@ await withClient(large.url, async (c) => {
             (ARRAY['prod','staging','dev'])[1 + i % 3], k.c[1 + floor(random() * array_length(k.c, 1))::int],
             md5(i::text), 'build-' || i, t, t + interval '4 minutes', 'succeeded',
             floor(random() * 5)::int, floor(random() * 5)::int, floor(random() * 2)::int, floor(random() * 2)::int, 'bench', 'bench'
-     FROM generate_series(1, $1::int) i, ${components}, LATERAL (SELECT now() - random() * interval '365 days' AS t) x`,
+     FROM generate_series(1, $1::int) i, ${components}, LATERAL (SELECT now() - random() * interval '365 days' + i * interval '0 s' AS t) x`,
     [CHANGES],
   );
   await c.query(
