@@ -3,7 +3,8 @@ import { Action, ActionId, eventNote, resolutionNotes } from '../../lib/domain/a
 import { isFinished, STATUSES, TRANSITIONS } from '../../lib/domain/lifecycle';
 import { changeStatus } from '../../lib/db/actions';
 import { operation } from '../../lib/operation/operation';
-import { actionWriteAnswer, conditionalHeaders } from './write-answer';
+import { conditionalHeaders } from '../../lib/operation/conditional';
+import { actionWriteAnswer } from './write-answer';
 
 const spec = {
   method: 'POST',

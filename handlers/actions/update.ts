@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { Action, ActionFields, ActionId } from '../../lib/domain/action-schema';
 import { updateAction } from '../../lib/db/actions';
 import { operation } from '../../lib/operation/operation';
-import { actionWriteAnswer, conditionalHeaders } from './write-answer';
+import { conditionalHeaders } from '../../lib/operation/conditional';
+import { actionWriteAnswer } from './write-answer';
 
 const spec = {
   method: 'PATCH',

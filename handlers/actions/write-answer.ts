@@ -1,28 +1,9 @@
-// What the two conditional writes on an action (edit, status) share: the
-// If-Match header they read, and the HTTP answer to their outcome.
+// What the two conditional writes on an action (edit, status) share: the HTTP
+// answer to their outcome (the If-Match they read is lib/operation/conditional.ts).
 import type { ALBResult } from 'aws-lambda';
-import { z } from 'zod';
 import type { WriteOutcome } from '../../lib/db/actions';
 import { etag, json } from '../../lib/operation/results';
 import { HttpProblem } from '../../lib/problems';
-
-/** If-Match: an ETag of this API ("3", W/"3" or 3) or `*`; the version it demands, or undefined. */
-export const IfMatch = z
-  .string()
-  .trim()
-  .transform((value, ctx) => {
-    if (value === '*') return undefined;
-    const m = /^(?:W\/)?"(\d{1,9})"$/.exec(value) ?? /^(\d{1,9})$/.exec(value);
-    if (!m) {
-      ctx.addIssue({ code: 'custom', message: 'is not a version ETag, like "3"' });
-      return z.NEVER;
-    }
-    return Number(m[1]);
-  })
-  .optional()
-  .meta({ description: 'the ETag of the version the change applies to; 412 if the action has moved on' });
-
-export const conditionalHeaders = z.object({ 'if-match': IfMatch });
 
 export function actionWriteAnswer(outcome: WriteOutcome, id: number): ALBResult {
   if (outcome.ok) return json(200, outcome.action, { etag: etag(outcome.action.version) });

@@ -4,7 +4,7 @@ import { updateHost } from '../../lib/db/hosts';
 import { operation } from '../../lib/operation/operation';
 import { etag, json } from '../../lib/operation/results';
 import { HttpProblem } from '../../lib/problems';
-import { conditionalHeaders } from '../actions/write-answer';
+import { conditionalHeaders } from '../../lib/operation/conditional';
 
 const spec = {
   method: 'PATCH',
